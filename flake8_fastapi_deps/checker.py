@@ -1,0 +1,95 @@
+"""The core: one linted file in, its findings out.
+
+:func:`check` is what flake8's plugin object calls; tests call it directly.  It
+takes a frozen :class:`~flake8_fastapi_deps.options.Options` and holds no
+state of its own beyond the per-process project caches.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .base import Finding
+from .model import FunctionInfo, ModuleInfo, Scope
+from .options import Options
+from .project import Project, Route, Symbol, is_test_path, project_for
+from .rules import FAMILIES
+
+# Text that any FastAPI-related module contains.  A file without it can only
+# matter if another module uses one of its functions as a dependency.
+_TRIGGERS = ("fastapi", "Depends", "Security")
+
+
+@dataclass
+class FileContext:
+    """What every rule family gets for the file being linted."""
+
+    project: Project
+    module: ModuleInfo
+    options: Options
+    is_test: bool
+    mentions_fastapi: bool
+    _request: Optional[list[FunctionInfo]] = field(default=None, repr=False)
+
+    @property
+    def routes(self) -> dict[int, Route]:
+        return self.project.routes(self.module)
+
+    def request_functions(self) -> list[FunctionInfo]:
+        """Routes and dependencies defined in this file."""
+        if self._request is None:
+            self._request = self.project.request_functions(self.module)
+        return self._request
+
+    def resolve(self, expr: ast.expr, scope: Scope = ()) -> Optional[Symbol]:
+        return self.project.resolve(self.module, expr, scope)
+
+    def canonical(self, expr: ast.expr, scope: Scope = ()) -> Optional[str]:
+        return self.project.canonical(self.module, expr, scope)
+
+
+def check(
+    tree: ast.Module,
+    filename: Optional[str],
+    lines: Sequence[str],
+    options: Options,
+) -> list[Finding]:
+    """All findings for one file, sorted and without duplicates."""
+    text = "".join(lines)
+    mentions = any(trigger in text for trigger in _TRIGGERS)
+    project = project_for(filename, options)
+    real = os.path.realpath(filename) if project.root and filename else None
+    if not mentions and not _used_elsewhere(project, real):
+        return []
+    try:
+        module = project.adopt(tree, real)
+        ctx = FileContext(project, module, options, _is_test(project, filename, options), mentions)
+        found: set[Finding] = set()
+        for family in FAMILIES:
+            found.update(family.check(ctx))
+    except RecursionError:
+        # Pathologically deep code: give no findings rather than a traceback.
+        return []
+    return sorted(found)
+
+
+def _used_elsewhere(project: Project, real: Optional[str]) -> bool:
+    """Does another module use a function of this (FastAPI-free) file as a dependency?"""
+    if real is None or project.root is None:
+        return False
+    return real in project.project_dependency_targets()
+
+
+def _is_test(project: Project, filename: Optional[str], options: Options) -> bool:
+    if not filename or filename in ("stdin", "-"):
+        return False
+    absolute = os.path.realpath(filename)
+    if project.root and project.inside(absolute):
+        parts = tuple(os.path.relpath(absolute, project.root).split(os.sep))
+    else:
+        parts = (os.path.basename(absolute),)
+    return is_test_path(parts, options.test_patterns)

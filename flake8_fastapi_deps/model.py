@@ -1,0 +1,439 @@
+"""What one module says, syntactically: imports, definitions, bindings, markers.
+
+:class:`ModuleInfo` is built in a single iterative pass over a module's AST (no
+recursion, so deeply nested code cannot exhaust the stack) and never modifies
+the tree it is given: flake8 hands the same tree to every plugin.  Meaning that
+needs other modules (is this decorator a route? is this name a generator?) is
+worked out by :mod:`flake8_fastapi_deps.project`, which caches its answers here.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from .names import ANNOTATED, MARKERS, Imports
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+Scope = tuple[FunctionNode, ...]  # enclosing functions, outermost first
+
+HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "options", "head", "trace"})
+ROUTE_DECORATORS = HTTP_VERBS | {"api_route", "websocket"}
+ROUTE_REGISTRARS = frozenset({"add_api_route", "add_api_websocket_route"})
+# methods / constructors that take ``dependencies=[...]``
+DEPENDENCIES_METHODS = ROUTE_DECORATORS | ROUTE_REGISTRARS | {"include_router"}
+DEPENDENCIES_CONSTRUCTORS = frozenset(
+    {"fastapi.FastAPI", "fastapi.APIRouter", "fastapi.APIRoute", "fastapi.routing.APIWebSocketRoute"}
+)
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    node: FunctionNode
+    qualname: str
+    cls: Optional[ast.ClassDef]  # the class whose body defines it directly
+    parents: Scope  # enclosing functions, outermost first
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, ast.AsyncFunctionDef)
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return def_key(self.node)
+
+
+def def_key(node: ast.stmt) -> tuple[int, int]:
+    """Identifies a definition across separate parses of the same file."""
+    return (node.lineno, node.col_offset)
+
+
+@dataclass(eq=False)
+class MarkerUse:
+    """A ``Depends(...)``/``Security(...)`` call found in the module body.
+
+    ``implicit`` is the annotation FastAPI calls when the marker has no
+    dependency argument (``x: Cls = Depends()``, ``Annotated[Cls, Depends()]``).
+    """
+
+    call: ast.Call
+    marker: str  # canonical: fastapi.Depends / fastapi.Security
+    scope: Scope
+    implicit: Optional[ast.expr] = None
+    in_dependencies_list: bool = False
+
+    @property
+    def explicit(self) -> Optional[ast.expr]:
+        return marker_target(self.call)
+
+    @property
+    def target(self) -> Optional[ast.expr]:
+        explicit = self.explicit
+        return explicit if explicit is not None else self.implicit
+
+
+@dataclass(eq=False)
+class DependenciesList:
+    """A ``dependencies=[...]`` argument (decorator, router, app, include_router)."""
+
+    keyword: ast.keyword
+    owner: ast.Call
+    scope: Scope
+
+
+@dataclass(eq=False)
+class RouteRegistration:
+    """``obj.add_api_route(path, endpoint)`` / ``add_api_websocket_route``."""
+
+    call: ast.Call
+    obj: ast.expr
+    endpoint: ast.expr
+    scope: Scope
+
+
+@dataclass(eq=False)
+class ModuleInfo:
+    path: Optional[str]
+    tree: ast.Module
+    imports: Imports = field(default_factory=Imports)
+    # module-level bindings: name -> the def/class node, the assigned value, or the import
+    toplevel: dict[str, ast.AST] = field(default_factory=dict)
+    functions: list[FunctionInfo] = field(default_factory=list)
+    classes: list[ast.ClassDef] = field(default_factory=list)
+    marker_uses: list[MarkerUse] = field(default_factory=list)
+    dependencies_lists: list[DependenciesList] = field(default_factory=list)
+    registrations: list[RouteRegistration] = field(default_factory=list)
+    # every call in the module, with its enclosing functions
+    calls: list[tuple[ast.Call, Scope]] = field(default_factory=list)
+    # every module-level import statement, with "is it under `if TYPE_CHECKING:`"
+    top_imports: list[tuple[Union[ast.Import, ast.ImportFrom], bool]] = field(default_factory=list)
+    # names imported only under `if TYPE_CHECKING:`
+    type_checking_names: set[str] = field(default_factory=set)
+    # per scope (id of a function node, 0 for the module): name -> assigned values
+    assignments: dict[int, dict[str, list[ast.expr]]] = field(default_factory=dict)
+    # caches filled by project.Project
+    cache: dict[str, object] = field(default_factory=dict)
+
+    def function_info(self, node: FunctionNode) -> Optional[FunctionInfo]:
+        table = self.cache.get("_finfo")
+        if not isinstance(table, dict):
+            table = {id(f.node): f for f in self.functions}
+            self.cache["_finfo"] = table
+        info = table.get(id(node))
+        return info if isinstance(info, FunctionInfo) else None
+
+
+def marker_target(call: ast.Call) -> Optional[ast.expr]:
+    """The explicit dependency of ``Depends(x)`` / ``Depends(dependency=x)``."""
+    if call.args and not isinstance(call.args[0], ast.Starred):
+        return call.args[0]
+    for kw in call.keywords:
+        if kw.arg == "dependency":
+            return kw.value
+    return None
+
+
+def keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def annotated_parts(imports: Imports, expr: Optional[ast.expr]) -> Optional[list[ast.expr]]:
+    """``[T, meta1, meta2]`` for ``Annotated[T, meta1, meta2]``, else None."""
+    if not isinstance(expr, ast.Subscript) or imports.canonical(expr.value) != ANNOTATED:
+        return None
+    inner = expr.slice
+    if isinstance(inner, ast.Index):  # pragma: no cover - Python 3.8 shape
+        inner = inner.value  # type: ignore[attr-defined]
+    if isinstance(inner, ast.Tuple):
+        return list(inner.elts)
+    return [inner]
+
+
+def is_type_checking_test(imports: Imports, test: ast.expr) -> bool:
+    if isinstance(test, ast.Name) and test.id == "TYPE_CHECKING":
+        return True
+    return imports.canonical(test) == "typing.TYPE_CHECKING"
+
+
+def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
+    """Every node below ``root`` that runs as part of ``root``'s own body.
+
+    Nested functions, lambdas and classes are yielded themselves but not
+    entered.  For a function, its decorators, defaults and annotations are
+    skipped: they belong to the enclosing scope.  Iterative, in source order.
+    """
+    if isinstance(root, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        stack: list[ast.AST] = list(reversed(root.body))
+    elif isinstance(root, ast.Lambda):
+        stack = [root.body]
+    else:
+        stack = list(reversed(list(ast.iter_child_nodes(root))))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _SCOPE_NODES):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
+    """Collect the syntactic facts of one module in one iterative pass."""
+    mod = ModuleInfo(path=path, tree=tree)
+    imports = mod.imports
+    # The import table must be complete before markers are recognised, and
+    # imports may come after their use inside functions: a cheap first sweep
+    # over import statements only (they are statements, never deeply nested).
+    _collect_imports(mod)
+    claimed: set[int] = set()  # marker calls already recorded with context
+
+    # (node, scope, class, qualname prefix, under TYPE_CHECKING)
+    stack: list[tuple[ast.AST, Scope, Optional[ast.ClassDef], str, bool]] = [
+        (stmt, (), None, "", False) for stmt in reversed(tree.body)
+    ]
+    while stack:
+        node, scope, cls, prefix, in_tc = stack.pop()
+        at_module = not scope and cls is None
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            qual = prefix + node.name
+            mod.functions.append(FunctionInfo(node, qual, cls, scope))
+            if at_module:
+                mod.toplevel[node.name] = node
+            elif scope:
+                _bind(mod, scope, node.name, None)
+            _signature_markers(mod, node, scope, claimed)
+            inner: Scope = scope + (node,)
+            outer_parts: list[ast.AST] = [*node.decorator_list, node.args]
+            if node.returns is not None:
+                outer_parts.append(node.returns)
+            for stmt in reversed(node.body):
+                stack.append((stmt, inner, None, qual + ".", False))
+            for part in reversed(outer_parts):
+                stack.append((part, scope, cls, prefix, in_tc))
+            continue
+        if isinstance(node, ast.ClassDef):
+            mod.classes.append(node)
+            if at_module:
+                mod.toplevel[node.name] = node
+            qual = prefix + node.name
+            for stmt in reversed(node.body):
+                stack.append((stmt, scope, node, qual + ".", in_tc))
+            for part in reversed([*node.decorator_list, *node.bases, *node.keywords]):
+                stack.append((part, scope, cls, prefix, in_tc))
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if at_module:
+                mod.top_imports.append((node, in_tc))
+                for alias in node.names:
+                    local = alias.asname or alias.name.split(".", 1)[0]
+                    if alias.name == "*":
+                        continue
+                    if in_tc:
+                        if local not in mod.toplevel:
+                            mod.type_checking_names.add(local)
+                    else:
+                        mod.toplevel[local] = node
+                        mod.type_checking_names.discard(local)
+            continue
+        if isinstance(node, ast.If) and is_type_checking_test(imports, node.test):
+            for stmt in reversed(node.orelse):
+                stack.append((stmt, scope, cls, prefix, in_tc))
+            for stmt in reversed(node.body):
+                stack.append((stmt, scope, cls, prefix, True))
+            continue
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            _assignment(mod, node, scope, cls, at_module, claimed)
+        elif _is_type_alias(node):
+            name = getattr(node, "name", None)
+            value = getattr(node, "value", None)
+            if at_module and isinstance(name, ast.Name) and isinstance(value, ast.expr):
+                mod.toplevel[name.id] = value
+        elif isinstance(node, ast.Call):
+            mod.calls.append((node, scope))
+            _call(mod, node, scope, claimed)
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            stack.append((child, scope, cls, prefix, in_tc))
+    return mod
+
+
+def _is_type_alias(node: ast.AST) -> bool:
+    alias_type = getattr(ast, "TypeAlias", None)
+    return alias_type is not None and isinstance(node, alias_type)
+
+
+def _collect_imports(mod: ModuleInfo) -> None:
+    stack: list[ast.AST] = list(mod.tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            mod.imports.add(node)
+        elif isinstance(node, ast.stmt):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    stack.append(child)
+            if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                for handler in getattr(node, "handlers", []):
+                    stack.extend(handler.body)
+            elif isinstance(node, ast.Match if hasattr(ast, "Match") else ()):
+                for case in getattr(node, "cases", []):
+                    stack.extend(case.body)
+
+
+def _bind(mod: ModuleInfo, scope: Scope, name: str, value: Optional[ast.expr]) -> None:
+    key = id(scope[-1]) if scope else 0
+    table = mod.assignments.setdefault(key, {})
+    values = table.setdefault(name, [])
+    if value is not None:
+        values.append(value)
+
+
+def _assignment(
+    mod: ModuleInfo,
+    node: ast.Assign | ast.AnnAssign,
+    scope: Scope,
+    cls: Optional[ast.ClassDef],
+    at_module: bool,
+    claimed: set[int],
+) -> None:
+    value = node.value
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if cls is not None and not scope:
+        # class attribute ``x: T = Depends(f)`` (class-based views, models)
+        if isinstance(value, ast.Call) and mod.imports.canonical(value.func) in MARKERS:
+            claimed.add(id(value))
+            ann = node.annotation if isinstance(node, ast.AnnAssign) else None
+            mod.marker_uses.append(
+                MarkerUse(value, str(mod.imports.canonical(value.func)), scope, implicit=ann)
+            )
+        return
+    for target in targets:
+        if not isinstance(target, ast.Name):
+            continue
+        bound: Optional[ast.expr] = value
+        if isinstance(node, ast.AnnAssign) and value is not None:
+            # remember the declared type too: `app: FastAPI = make_app()`
+            _bind(mod, scope, target.id, node.annotation)
+        if bound is not None:
+            _bind(mod, scope, target.id, bound)
+        if at_module and value is not None:
+            mod.toplevel[target.id] = value
+
+
+def _signature_markers(
+    mod: ModuleInfo, node: FunctionNode, scope: Scope, claimed: set[int]
+) -> None:
+    """Record markers in defaults and ``Annotated`` metadata with their implicit target."""
+    for param, default in iter_params(node):
+        ann = param.annotation
+        if isinstance(default, ast.Call) and mod.imports.canonical(default.func) in MARKERS:
+            claimed.add(id(default))
+            parts = annotated_parts(mod.imports, ann)
+            implicit = parts[0] if parts else ann
+            mod.marker_uses.append(
+                MarkerUse(default, str(mod.imports.canonical(default.func)), scope, implicit)
+            )
+        parts = annotated_parts(mod.imports, ann)
+        if parts:
+            for meta in parts[1:]:
+                if isinstance(meta, ast.Call) and mod.imports.canonical(meta.func) in MARKERS:
+                    claimed.add(id(meta))
+                    mod.marker_uses.append(
+                        MarkerUse(meta, str(mod.imports.canonical(meta.func)), scope, parts[0])
+                    )
+
+
+def _shadowed(mod: ModuleInfo, expr: ast.expr, scope: Scope) -> bool:
+    """Is the head name of ``expr`` rebound inside an enclosing function?"""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    if not isinstance(expr, ast.Name) or not scope:
+        return False
+    name = expr.id
+    for func in scope:
+        if name in mod.assignments.get(id(func), ()):
+            return True
+        if any(param.arg == name for param, _ in iter_params(func)):
+            return True
+    return False
+
+
+def _call(mod: ModuleInfo, node: ast.Call, scope: Scope, claimed: set[int]) -> None:
+    imports = mod.imports
+    canonical = imports.canonical(node.func)
+    if canonical in MARKERS and _shadowed(mod, node.func, scope):
+        canonical = None
+    if canonical in MARKERS and id(node) not in claimed:
+        claimed.add(id(node))
+        mod.marker_uses.append(MarkerUse(node, str(canonical), scope, _alias_implicit(mod, node)))
+        return
+    func = node.func
+    method = func.attr if isinstance(func, ast.Attribute) else None
+    takes_deps = canonical in DEPENDENCIES_CONSTRUCTORS or (
+        method in DEPENDENCIES_METHODS and imports.imports_fastapi()
+    )
+    if takes_deps:
+        for kw in node.keywords:
+            if kw.arg == "dependencies":
+                mod.dependencies_lists.append(DependenciesList(kw, node, scope))
+                if isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)):
+                    for item in kw.value.elts:
+                        if isinstance(item, ast.Call) and imports.canonical(item.func) in MARKERS:
+                            claimed.add(id(item))
+                            mod.marker_uses.append(
+                                MarkerUse(
+                                    item,
+                                    str(imports.canonical(item.func)),
+                                    scope,
+                                    in_dependencies_list=True,
+                                )
+                            )
+    if method in ROUTE_REGISTRARS and isinstance(func, ast.Attribute):
+        endpoint = node.args[1] if len(node.args) > 1 else keyword(node, "endpoint")
+        if endpoint is not None:
+            mod.registrations.append(RouteRegistration(node, func.value, endpoint, scope))
+
+
+def _alias_implicit(mod: ModuleInfo, call: ast.Call) -> Optional[ast.expr]:
+    """For ``X = Annotated[T, Depends()]`` at any level, the ``T`` of the enclosing Annotated."""
+    # Found lazily: a marker outside a signature is usually inside an Annotated
+    # alias.  We cannot walk up the tree, so aliases are matched by identity.
+    for value in _annotated_values(mod):
+        parts = annotated_parts(mod.imports, value)
+        if parts and any(meta is call for meta in parts[1:]):
+            return parts[0]
+    return None
+
+
+def _annotated_values(mod: ModuleInfo) -> list[ast.expr]:
+    cached = mod.cache.get("_annotated_values")
+    if isinstance(cached, list):
+        return cached
+    found: list[ast.expr] = []
+    for stmt in ast.walk(mod.tree):
+        if isinstance(stmt, ast.Subscript) and mod.imports.canonical(stmt.value) == ANNOTATED:
+            found.append(stmt)
+    mod.cache["_annotated_values"] = found
+    return found
+
+
+def iter_params(node: FunctionNode | ast.Lambda) -> Iterator[tuple[ast.arg, Optional[ast.expr]]]:
+    """(parameter, default or None) for every parameter, in signature order."""
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[Optional[ast.expr]] = [None] * (len(positional) - len(args.defaults))
+    defaults.extend(args.defaults)
+    yield from zip(positional, defaults)
+    if args.vararg is not None:
+        yield args.vararg, None
+    yield from zip(args.kwonlyargs, args.kw_defaults)
+    if args.kwarg is not None:
+        yield args.kwarg, None

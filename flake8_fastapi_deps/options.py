@@ -1,0 +1,148 @@
+"""The plugin's options: declared once, parsed into a frozen :class:`Options`.
+
+Every option is a ``--fad-*`` flag and an ``fad-*`` key in ``[flake8]`` config
+sections.  The same declarations serve flake8's option manager and a plain
+``argparse`` parser (used by the tests and ``python -m flake8_fastapi_deps``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Callable
+
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+class OptionError(ValueError):
+    """A bad option value; the message is one line, ready to show the user."""
+
+
+def _names(option: str) -> Callable[[object], tuple[str, ...]]:
+    def parse(value: object) -> tuple[str, ...]:
+        if isinstance(value, str):
+            items = [v.strip() for v in re.split(r"[,\s]+", value)]
+            items = [v for v in items if v]
+        elif isinstance(value, (list, tuple)):
+            items = [str(v).strip() for v in value]
+        else:
+            raise OptionError(f"{option}: expected a comma-separated list, got {value!r}")
+        for item in items:
+            if not item:
+                raise OptionError(f"{option}: empty name in the list")
+            if not _DOTTED.match(item):
+                raise OptionError(f"{option}: {item!r} is not a dotted name like pkg.module.name")
+        return tuple(items)
+
+    return parse
+
+
+def _globs(option: str) -> Callable[[object], tuple[str, ...]]:
+    def parse(value: object) -> tuple[str, ...]:
+        if isinstance(value, str):
+            items = [v.strip() for v in value.split(",")]
+        elif isinstance(value, (list, tuple)):
+            items = [str(v).strip() for v in value]
+        else:
+            raise OptionError(f"{option}: expected a comma-separated list, got {value!r}")
+        items = [v for v in items if v]
+        for item in items:
+            if "/" in item or "\\" in item:
+                raise OptionError(f"{option}: {item!r} must be a file-name pattern, not a path")
+        return tuple(items)
+
+    return parse
+
+
+def _positive_int(option: str) -> Callable[[object], int]:
+    def parse(value: object) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise OptionError(f"{option}: expected a whole number, got {value!r}") from None
+        if number < 1:
+            raise OptionError(f"{option}: must be at least 1, got {number}")
+        return number
+
+    return parse
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    flag: str  # --fad-...
+    field: str  # attribute of Options
+    default: str  # as a user would write it in a config file
+    help: str
+    parse: Callable[[object], Any]
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+SPECS: tuple[OptionSpec, ...] = (
+    OptionSpec(
+        "--fad-router-classes",
+        "router_classes",
+        "",
+        "Extra classes (dotted names) whose instances are FastAPI apps or routers, "
+        "e.g. mylib.routing.VersionedRouter.",
+        _names("--fad-router-classes"),
+    ),
+    OptionSpec(
+        "--fad-test-patterns",
+        "test_patterns",
+        "test_*.py,*_test.py,conftest.py",
+        "File-name patterns of test modules (files under a tests/ or test/ folder "
+        "always count as tests).",
+        _globs("--fad-test-patterns"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything the checks read from configuration, already validated."""
+
+    router_classes: tuple[str, ...] = ()
+    test_patterns: tuple[str, ...] = ("test_*.py", "*_test.py", "conftest.py")
+
+    @classmethod
+    def from_namespace(cls, namespace: object) -> Options:
+        """Build from flake8's (or argparse's) namespace; raises :class:`OptionError`."""
+        values: dict[str, Any] = {}
+        known = {f.name for f in fields(cls)}
+        for spec in SPECS:
+            raw = getattr(namespace, spec.dest, None)
+            if raw is None:
+                raw = spec.default
+            if spec.field in known:
+                values[spec.field] = spec.parse(raw)
+        return cls(**values)
+
+    @classmethod
+    def from_args(cls, argv: Sequence[str]) -> Options:
+        parser = argparse.ArgumentParser(add_help=False)
+        register(parser)
+        namespace, _ = parser.parse_known_args(list(argv))
+        return cls.from_namespace(namespace)
+
+
+def register(manager: Any, *, flake8: bool = False) -> None:
+    """Declare every option on flake8's OptionManager or an ArgumentParser."""
+    for spec in SPECS:
+        kwargs: dict[str, Any] = {"default": None, "help": f"{spec.help} (default: {spec.default!r})"}
+        if flake8:
+            manager.add_option(spec.flag, parse_from_config=True, **kwargs)
+        else:
+            manager.add_argument(spec.flag, **kwargs)
+
+
+def parse_error_exit(error: OptionError) -> None:
+    """Stop flake8 with a one-line message, like flake8's own option errors."""
+    raise SystemExit(f"flake8-fastapi-deps: error: {error}")
+
+
+__all__ = ["OptionError", "OptionSpec", "Options", "SPECS", "register", "parse_error_exit"]

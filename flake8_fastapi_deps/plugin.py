@@ -1,0 +1,43 @@
+"""flake8's entry point ``FAD``: a thin adapter around :func:`checker.check`."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+from . import __version__
+from .checker import check
+from .options import OptionError, Options, parse_error_exit, register
+from .registry import DEFAULT_OFF
+
+
+class Plugin:
+    name = "flake8-fastapi-deps"
+    version = __version__
+
+    # Set by flake8's documented ``parse_options`` hook (also in each -j worker)
+    # and handed, frozen, to the core; the core never reads class state.
+    _options: ClassVar[Options] = Options()
+
+    def __init__(self, tree: ast.Module, filename: str, lines: Sequence[str]) -> None:
+        self._tree = tree
+        self._filename = filename
+        self._lines = lines
+
+    @staticmethod
+    def add_options(manager: Any) -> None:
+        register(manager, flake8=True)
+        # opt-in codes: reported only with --extend-select / --select
+        manager.extend_default_ignore(list(DEFAULT_OFF))
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        try:
+            cls._options = Options.from_namespace(options)
+        except OptionError as error:
+            parse_error_exit(error)
+
+    def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
+        for line, col, message in check(self._tree, self._filename, self._lines, self._options):
+            yield line, col, message, type(self)

@@ -1,0 +1,763 @@
+"""The project index: other modules of the project, read lazily and cached.
+
+A dependency is usually defined in one module and declared in another.  The
+index finds the project root of a linted file, resolves project imports
+(absolute and relative) to files below that root, parses them on first use and
+keeps the result for the life of the process (each file is parsed at most once
+per process, also in every ``flake8 -j`` worker).  It never imports or executes
+the code it reads, reads nothing outside the root, and skips quietly whatever it
+cannot use: unreadable, binary, non-UTF-8, oversized or unparsable files and
+symlink loops.
+
+On top of the files it answers the semantic questions the rules ask: what a
+name refers to (:meth:`Project.resolve`), which functions are routes, which are
+used as dependencies anywhere in the project, and so which are *request code*.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from .model import (
+    ROUTE_DECORATORS,
+    annotated_parts,
+    iter_params,
+    marker_target,
+    FunctionInfo,
+    FunctionNode,
+    MarkerUse,
+    ModuleInfo,
+    Scope,
+    build_module,
+    def_key,
+    own_nodes,
+)
+from .names import APIROUTER, FASTAPI, MARKERS, Imports, canonicalize
+from .options import Options
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_PROJECT_FILES = 20_000
+_MAX_RESOLVE_DEPTH = 12
+_SKIP_DIRS = frozenset(
+    {"__pycache__", "node_modules", "site-packages", "dist-packages", "build", "dist"}
+)
+_DEP_TEXT = re.compile(rb"\bDepends\b|\bSecurity\b")
+
+# Router/app classes from other libraries whose decorators resolve dependencies.
+KNOWN_ROUTER_CLASSES = frozenset(
+    {
+        FASTAPI,
+        APIROUTER,
+        "fastapi_utils.inferring_router.InferringRouter",
+        "fastapi_restful.inferring_router.InferringRouter",
+        "cadwyn.VersionedAPIRouter",
+        "cadwyn.Cadwyn",
+        "cadwyn.routing.VersionedAPIRouter",
+    }
+)
+
+
+# --------------------------------------------------------------------------- symbols
+
+
+@dataclass(frozen=True, eq=False)
+class FuncSym:
+    module: ModuleInfo
+    info: FunctionInfo
+
+    @property
+    def node(self) -> FunctionNode:
+        return self.info.node
+
+
+@dataclass(frozen=True, eq=False)
+class ClassSym:
+    module: ModuleInfo
+    node: ast.ClassDef
+
+
+@dataclass(frozen=True, eq=False)
+class ValueSym:
+    """A module-level assignment: ``name = <value>`` (aliases, router objects, ...)."""
+
+    module: ModuleInfo
+    name: str
+    value: ast.expr
+
+
+@dataclass(frozen=True, eq=False)
+class ModuleSym:
+    module: ModuleInfo
+
+
+@dataclass(frozen=True)
+class ExternalSym:
+    """Something outside the project, by canonical dotted name."""
+
+    name: str
+
+
+Symbol = Union[FuncSym, ClassSym, ValueSym, ModuleSym, ExternalSym]
+
+
+@dataclass(frozen=True, eq=False)
+class ParamDecl:
+    """How one parameter of a function is injected, as FastAPI would read it.
+
+    ``marker`` is the ``Depends``/``Security`` call FastAPI uses (the last one in
+    ``Annotated`` metadata, else the default), found directly or through a
+    type alias, possibly imported; ``module`` is where that marker is written,
+    and so where ``target`` must be resolved.
+    """
+
+    param: ast.arg
+    default: Optional[ast.expr]
+    marker: Optional[ast.Call]
+    marker_name: Optional[str]
+    target: Optional[ast.expr]  # explicit dependency, or the annotation for Depends()
+    module: ModuleInfo
+    scope: Scope
+    via: str  # "default", "annotated", "alias" or "" (no marker)
+
+
+@dataclass(frozen=True, eq=False)
+class Route:
+    func: FunctionNode
+    registration: ast.expr  # the decorator call or the add_api_route call
+    websocket: bool
+
+
+# --------------------------------------------------------------------------- files
+
+
+def find_root(path: str) -> Optional[str]:
+    """The project root for ``path`` (absolute), or None when there is none.
+
+    The nearest ancestor holding a root marker; else the parent of the top of
+    the package chain (directories with ``__init__.py``); else None, which means
+    the file is alone and only it is analysed.
+    """
+    directory = os.path.dirname(path)
+    current = directory
+    while True:
+        if any(os.path.exists(os.path.join(current, m)) for m in ROOT_MARKERS):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    top = None
+    current = directory
+    while os.path.isfile(os.path.join(current, "__init__.py")):
+        top = current
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    return os.path.dirname(top) if top is not None else None
+
+
+def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
+    import fnmatch
+
+    if not rel_parts:
+        return False
+    name = rel_parts[-1]
+    if any(part in ("tests", "test") for part in rel_parts[:-1]):
+        return True
+    return any(fnmatch.fnmatch(name, pat) for pat in patterns)
+
+
+def read_source(path: str) -> Optional[bytes]:
+    """The bytes of a Python file we may parse, or None (quietly) if we may not."""
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+                return None
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError):
+        return None
+    if len(data) > MAX_FILE_BYTES or b"\x00" in data:
+        return None
+    return data
+
+
+def parse_source(data: bytes, path: str) -> Optional[ast.Module]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    try:
+        return ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
+# --------------------------------------------------------------------------- project
+
+
+class Project:
+    """One project root (or a lone file when ``root`` is None) and its caches."""
+
+    def __init__(self, root: Optional[str], options: Options) -> None:
+        self.root = os.path.realpath(root) if root else None
+        self.options = options
+        self._modules: dict[str, Optional[ModuleInfo]] = {}
+        self._files: Optional[list[str]] = None
+        self._dep_targets: Optional[dict[str, set[tuple[int, int]]]] = None
+        self._resolving: set[tuple[int, str]] = set()
+        self.parse_count = 0  # files parsed by the index (for the benchmark)
+        self._router_classes = KNOWN_ROUTER_CLASSES | frozenset(options.router_classes)
+        self._import_roots: list[str] = []
+        if self.root:
+            self._import_roots.append(self.root)
+            src = os.path.join(self.root, "src")
+            if os.path.isdir(src):
+                self._import_roots.append(src)
+
+    # ---------------------------------------------------------------- files
+
+    def inside(self, path: str) -> bool:
+        if self.root is None:
+            return False
+        real = os.path.realpath(path)
+        return real == self.root or real.startswith(self.root + os.sep)
+
+    def module_at(self, path: str) -> Optional[ModuleInfo]:
+        """The parsed module at ``path``; None when it is unusable or outside the root."""
+        real = os.path.realpath(path)
+        if real in self._modules:
+            return self._modules[real]
+        mod: Optional[ModuleInfo] = None
+        if self.inside(real) and real.endswith(".py"):
+            data = read_source(real)
+            tree = parse_source(data, real) if data is not None else None
+            if tree is not None:
+                self.parse_count += 1
+                try:
+                    mod = build_module(tree, real)
+                except RecursionError:
+                    mod = None
+        self._modules[real] = mod
+        return mod
+
+    def adopt(self, tree: ast.Module, path: Optional[str]) -> ModuleInfo:
+        """The module flake8 is linting, built from flake8's own tree."""
+        real = os.path.realpath(path) if path else None
+        mod = build_module(tree, real)
+        if real is not None and self._modules.get(real) is None:
+            self._modules[real] = mod
+        return mod
+
+    def add_import_root_for(self, path: str) -> None:
+        """Make the package chain holding ``path`` importable (its top's parent)."""
+        directory = os.path.dirname(os.path.realpath(path))
+        top = None
+        current = directory
+        while os.path.isfile(os.path.join(current, "__init__.py")) and self.inside(current):
+            top = current
+            current = os.path.dirname(current)
+        base = os.path.dirname(top) if top else directory
+        if self.inside(base) and base not in self._import_roots:
+            self._import_roots.append(base)
+
+    def files(self) -> list[str]:
+        """Every Python file below the root (bounded; no symlinked directories)."""
+        if self._files is not None:
+            return self._files
+        found: list[str] = []
+        if self.root is not None:
+            for directory, dirs, names in os.walk(self.root, followlinks=False):
+                dirs[:] = sorted(
+                    d
+                    for d in dirs
+                    if not d.startswith(".")
+                    and d not in _SKIP_DIRS
+                    and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
+                    # a nested folder with its own root marker is another project
+                    and not any(
+                        os.path.exists(os.path.join(directory, d, m)) for m in ROOT_MARKERS
+                    )
+                )
+                for name in sorted(names):
+                    if name.endswith(".py"):
+                        found.append(os.path.join(directory, name))
+                if len(found) >= MAX_PROJECT_FILES:
+                    break
+        self._files = found[:MAX_PROJECT_FILES]
+        return self._files
+
+    def module_file(self, importer: Optional[str], dotted_name: str) -> Optional[str]:
+        """The file of module ``dotted_name`` (``.x`` relative to ``importer``)."""
+        stripped = dotted_name.lstrip(".")
+        level = len(dotted_name) - len(stripped)
+        parts = [p for p in stripped.split(".") if p]
+        if level:
+            if importer is None:
+                return None
+            base = os.path.dirname(importer)
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            bases = [base]
+        else:
+            if not parts:
+                return None
+            bases = self._import_roots
+        for base in bases:
+            candidate = os.path.join(base, *parts)
+            for path in (candidate + ".py", os.path.join(candidate, "__init__.py")):
+                if os.path.isfile(path) and self.inside(path):
+                    return os.path.realpath(path)
+        return None
+
+    # ---------------------------------------------------------------- resolution
+
+    def resolve(self, mod: ModuleInfo, expr: ast.expr, scope: Scope = ()) -> Optional[Symbol]:
+        """What ``expr`` (a name or attribute chain in ``mod``) refers to."""
+        if isinstance(expr, ast.Name):
+            local = _scope_lookup(mod, expr.id, scope)
+            if local is not None:
+                return local
+            return self.lookup(mod, expr.id, 0)
+        if isinstance(expr, ast.Attribute):
+            base = self.resolve(mod, expr.value, scope)
+            return self._member(base, expr.attr, 0)
+        return None
+
+    def lookup(self, mod: ModuleInfo, name: str, depth: int) -> Optional[Symbol]:
+        """Module-level ``name`` in ``mod``, following imports and re-exports."""
+        if depth > _MAX_RESOLVE_DEPTH:
+            return None
+        binding = mod.toplevel.get(name)
+        if isinstance(binding, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            info = mod.function_info(binding)
+            return FuncSym(mod, info) if info is not None else None
+        if isinstance(binding, ast.ClassDef):
+            return ClassSym(mod, binding)
+        if isinstance(binding, (ast.Import, ast.ImportFrom)) or (
+            binding is None and name in mod.imports.names
+        ):
+            qualified = mod.imports.names.get(name)
+            if qualified is None:
+                return None
+            return self.resolve_qualified(mod, qualified, depth + 1)
+        if isinstance(binding, ast.expr):
+            return ValueSym(mod, name, binding)
+        if binding is None and mod.path is not None and os.path.basename(mod.path) == "__init__.py":
+            sub = self.module_file(mod.path, "." + name)
+            if sub is not None:
+                submod = self.module_at(sub)
+                return ModuleSym(submod) if submod is not None else None
+        return None
+
+    def resolve_qualified(self, mod: ModuleInfo, qualified: str, depth: int = 0) -> Optional[Symbol]:
+        """A dotted name from an import (``app.db.get_db``, ``..deps.DB``)."""
+        key = (id(mod), qualified)
+        if key in self._resolving or depth > _MAX_RESOLVE_DEPTH:
+            return None
+        self._resolving.add(key)
+        try:
+            return self._resolve_qualified(mod, qualified, depth)
+        finally:
+            self._resolving.discard(key)
+
+    def _resolve_qualified(self, mod: ModuleInfo, qualified: str, depth: int) -> Optional[Symbol]:
+        stripped = qualified.lstrip(".")
+        dots = qualified[: len(qualified) - len(stripped)]
+        parts = stripped.split(".") if stripped else []
+        if self.root is not None:
+            for cut in range(len(parts), -1, -1):
+                if cut == 0 and not dots:
+                    break
+                path = self.module_file(mod.path, dots + ".".join(parts[:cut]))
+                if path is None:
+                    continue
+                target = self.module_at(path)
+                if target is None:
+                    return None
+                sym: Optional[Symbol] = ModuleSym(target)
+                for attr in parts[cut:]:
+                    sym = self._member(sym, attr, depth + 1)
+                return sym
+        if dots:
+            return None
+        return ExternalSym(canonicalize(qualified))
+
+    def _member(self, base: Optional[Symbol], attr: str, depth: int) -> Optional[Symbol]:
+        if isinstance(base, ModuleSym):
+            return self.lookup(base.module, attr, depth + 1)
+        if isinstance(base, ClassSym):
+            for stmt in base.node.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
+                    info = base.module.function_info(stmt)
+                    return FuncSym(base.module, info) if info is not None else None
+            return None
+        if isinstance(base, ExternalSym):
+            return ExternalSym(canonicalize(f"{base.name}.{attr}"))
+        return None
+
+    def canonical(self, mod: ModuleInfo, expr: ast.expr, scope: Scope = ()) -> Optional[str]:
+        """Canonical dotted name of an external object ``expr`` refers to."""
+        direct = mod.imports.canonical(expr)
+        if direct is not None and not direct.startswith("."):
+            head = direct.split(".", 1)[0]
+            if self.root is None or self.module_file(mod.path, head) is None:
+                return direct
+        sym = self.resolve(mod, expr, scope)
+        return sym.name if isinstance(sym, ExternalSym) else None
+
+    # ---------------------------------------------------------------- classes
+
+    def class_bases(self, cls: ClassSym, depth: int = 0) -> Iterator[Symbol]:
+        """Every base class of ``cls``, transitively (project classes followed)."""
+        if depth > 8:
+            return
+        for base in cls.node.bases:
+            sym = self.resolve(cls.module, base)
+            if sym is None:
+                continue
+            yield sym
+            if isinstance(sym, ClassSym):
+                yield from self.class_bases(sym, depth + 1)
+
+    def class_method(self, cls: ClassSym, name: str) -> Optional[FuncSym]:
+        """``name`` defined in ``cls`` or a project base class."""
+        chain: list[Symbol] = [cls, *self.class_bases(cls)]
+        for sym in chain:
+            if isinstance(sym, ClassSym):
+                found = self._member(sym, name, 0)
+                if isinstance(found, FuncSym):
+                    return found
+        return None
+
+    def class_has_unknown_base(self, cls: ClassSym) -> bool:
+        """True if some base is not a project class (its methods are unknown)."""
+        for base in cls.node.bases:
+            sym = self.resolve(cls.module, base)
+            if isinstance(sym, ClassSym):
+                if self.class_has_unknown_base(sym):
+                    return True
+            elif not (isinstance(sym, ExternalSym) and sym.name in _PLAIN_BASES):
+                return True
+        return bool(cls.node.keywords)  # a metaclass can add __call__
+
+    def is_router_class(self, sym: Optional[Symbol]) -> bool:
+        if isinstance(sym, ExternalSym):
+            return sym.name in self._router_classes
+        if isinstance(sym, ClassSym):
+            return any(
+                isinstance(b, ExternalSym) and b.name in self._router_classes
+                for b in self.class_bases(sym)
+            )
+        return False
+
+    # ---------------------------------------------------------------- routes
+
+    def is_router_value(self, mod: ModuleInfo, value: ast.expr, scope: Scope) -> bool:
+        """Is ``value`` (an assigned expression or annotation) a FastAPI app/router?"""
+        if isinstance(value, ast.Call):
+            return self.is_router_class(self.resolve(mod, value.func, scope))
+        return self.is_router_class(self.resolve(mod, value, scope))
+
+    def is_router_expr(self, mod: ModuleInfo, expr: ast.expr, scope: Scope, depth: int = 0) -> bool:
+        """Is ``expr`` (the object of ``@expr.get(...)``) a FastAPI app or router?"""
+        if depth > 4:
+            return False
+        if isinstance(expr, ast.Attribute):
+            # app.router is the app's APIRouter
+            return expr.attr == "router" and self.is_router_expr(mod, expr.value, scope, depth + 1)
+        if not isinstance(expr, ast.Name):
+            return False
+        name = expr.id
+        for func in reversed(scope):
+            values = mod.assignments.get(id(func), {}).get(name)
+            for param, _ in _params(func):
+                if param.arg == name:
+                    return param.annotation is not None and self.is_router_value(
+                        mod, param.annotation, scope
+                    )
+            if values is not None:
+                return any(self.is_router_value(mod, v, scope) for v in values)
+        values = mod.assignments.get(0, {}).get(name)
+        if values:
+            return any(self.is_router_value(mod, v, ()) for v in values)
+        binding = mod.toplevel.get(name)
+        if isinstance(binding, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return False
+        if isinstance(binding, (ast.Import, ast.ImportFrom)):
+            sym = self.lookup(mod, name, 0)
+            if isinstance(sym, ValueSym):
+                return self.is_router_value(sym.module, sym.value, ())
+            if sym is not None and not isinstance(sym, ExternalSym):
+                return False
+        # imported from outside the project, or never bound: trust the verb
+        return mod.imports.imports_fastapi()
+
+    def routes(self, mod: ModuleInfo) -> dict[int, Route]:
+        """Route functions of ``mod`` by ``id`` of their def node."""
+        cached = mod.cache.get("routes")
+        if isinstance(cached, dict):
+            return cached
+        found: dict[int, Route] = {}
+        mod.cache["routes"] = found  # guards against re-entry while resolving
+        for info in mod.functions:
+            for deco in info.node.decorator_list:
+                if (
+                    isinstance(deco, ast.Call)
+                    and isinstance(deco.func, ast.Attribute)
+                    and deco.func.attr in ROUTE_DECORATORS
+                    and self.is_router_expr(mod, deco.func.value, info.parents)
+                ):
+                    found[id(info.node)] = Route(info.node, deco, deco.func.attr == "websocket")
+                    break
+        for reg in mod.registrations:
+            if not self.is_router_expr(mod, reg.obj, reg.scope):
+                continue
+            sym = self.resolve(mod, reg.endpoint, reg.scope)
+            if isinstance(sym, FuncSym) and sym.module is mod:
+                ws = isinstance(reg.call.func, ast.Attribute) and "websocket" in reg.call.func.attr
+                found.setdefault(id(sym.node), Route(sym.node, reg.call, ws))
+        return found
+
+    # ---------------------------------------------------------------- dependencies
+
+    def dependency_functions(self, marker: MarkerUse, mod: ModuleInfo) -> list[FuncSym]:
+        """The functions FastAPI calls per request for one declaration."""
+        target = marker.target
+        if target is None:
+            return []
+        if isinstance(target, ast.Call):
+            made = self.resolve(mod, target.func, marker.scope)
+            if isinstance(made, ClassSym):  # Depends(Checker(...)): the instance's __call__
+                call = self.class_method(made, "__call__")
+                return [call] if call is not None else []
+            if isinstance(made, FuncSym):  # Depends(factory(...)): the returned closures
+                return list(_returned_closures(made))
+            return []
+        sym = self.resolve(mod, target, marker.scope)
+        if isinstance(sym, FuncSym):
+            return [sym]
+        if isinstance(sym, ClassSym):  # Depends(Cls): the constructor
+            init = self.class_method(sym, "__init__")
+            return [init] if init is not None else []
+        return []
+
+    def dependency_keys(self, mod: ModuleInfo) -> set[tuple[int, int]]:
+        """Def keys of the functions of ``mod`` used as dependencies anywhere."""
+        cached = mod.cache.get("dep_keys")
+        if isinstance(cached, set):
+            return cached
+        keys: set[tuple[int, int]] = set()
+        mod.cache["dep_keys"] = keys
+        for marker in mod.marker_uses:
+            for func in self.dependency_functions(marker, mod):
+                if func.module is mod or func.module.path == mod.path:
+                    keys.add(func.info.key)
+        if mod.path is not None and self.root is not None:
+            keys |= self.project_dependency_targets().get(mod.path, set())
+        return keys
+
+    def project_dependency_targets(self) -> dict[str, set[tuple[int, int]]]:
+        """For every project file, the def keys used as dependencies elsewhere.
+
+        Built once per process: only files whose text mentions ``Depends`` or
+        ``Security`` are parsed, and their declarations resolved.
+        """
+        if self._dep_targets is not None:
+            return self._dep_targets
+        targets: dict[str, set[tuple[int, int]]] = {}
+        self._dep_targets = targets
+        for path in self.files():
+            data = read_source(path)
+            if data is None or not _DEP_TEXT.search(data):
+                continue
+            mod = self.module_at(path)
+            if mod is None:
+                continue
+            for marker in mod.marker_uses:
+                for func in self.dependency_functions(marker, mod):
+                    if func.module.path is not None:
+                        targets.setdefault(func.module.path, set()).add(func.info.key)
+        return targets
+
+    def request_functions(self, mod: ModuleInfo) -> list[FunctionInfo]:
+        """Routes and dependencies defined in ``mod``: the code FastAPI runs per request."""
+        cached = mod.cache.get("request")
+        if isinstance(cached, list):
+            return cached
+        routes = self.routes(mod)
+        keys = self.dependency_keys(mod)
+        found = [f for f in mod.functions if id(f.node) in routes or f.key in keys]
+        mod.cache["request"] = found
+        return found
+
+    def signature(self, mod: ModuleInfo, info: FunctionInfo) -> list[ParamDecl]:
+        """Every parameter of ``info`` with the dependency marker FastAPI would use."""
+        cache = mod.cache.setdefault("signatures", {})
+        assert isinstance(cache, dict)
+        found = cache.get(id(info.node))
+        if isinstance(found, list):
+            return found
+        decls: list[ParamDecl] = []
+        imports = mod.imports
+        for param, default in iter_params(info.node):
+            ann = param.annotation
+            parts = annotated_parts(imports, ann)
+            decl = ParamDecl(param, default, None, None, None, mod, info.parents, "")
+            if parts:
+                metas = [
+                    m for m in parts[1:]
+                    if isinstance(m, ast.Call) and imports.canonical(m.func) in MARKERS
+                ]
+                if metas:
+                    decl = _decl(param, default, metas[-1], imports, parts[0], mod, info.parents, "annotated")
+            elif ann is not None and isinstance(ann, (ast.Name, ast.Attribute)):
+                alias = self.resolve(mod, ann, info.parents)
+                if isinstance(alias, ValueSym):
+                    aparts = annotated_parts(alias.module.imports, alias.value)
+                    if aparts:
+                        metas = [
+                            m for m in aparts[1:]
+                            if isinstance(m, ast.Call)
+                            and alias.module.imports.canonical(m.func) in MARKERS
+                        ]
+                        if metas:
+                            decl = _decl(
+                                param, default, metas[-1], alias.module.imports, aparts[0],
+                                alias.module, (), "alias",
+                            )
+            if decl.marker is None and isinstance(default, ast.Call):
+                if imports.canonical(default.func) in MARKERS:
+                    implicit = parts[0] if parts else ann
+                    decl = _decl(param, default, default, imports, implicit, mod, info.parents, "default")
+            decls.append(decl)
+        cache[id(info.node)] = decls
+        return decls
+
+    def is_dependency(self, mod: ModuleInfo, info: FunctionInfo) -> bool:
+        return info.key in self.dependency_keys(mod)
+
+    def is_route(self, mod: ModuleInfo, node: FunctionNode) -> bool:
+        return id(node) in self.routes(mod)
+
+
+_PLAIN_BASES = frozenset(
+    {
+        "builtins.object",
+        "pydantic.BaseModel",
+        "pydantic.main.BaseModel",
+        "pydantic_settings.BaseSettings",
+        "pydantic.BaseSettings",
+        "sqlmodel.SQLModel",
+        "enum.Enum",
+        "enum.IntEnum",
+        "enum.StrEnum",
+        "abc.ABC",
+        "typing.Generic",
+        "typing.NamedTuple",
+        "typing.TypedDict",
+        "typing_extensions.TypedDict",
+        "Exception",
+    }
+)
+
+
+def _decl(
+    param: ast.arg,
+    default: Optional[ast.expr],
+    call: ast.Call,
+    imports: Imports,
+    implicit: Optional[ast.expr],
+    module: ModuleInfo,
+    scope: Scope,
+    via: str,
+) -> ParamDecl:
+    explicit = marker_target(call)
+    return ParamDecl(
+        param,
+        default,
+        call,
+        imports.canonical(call.func),
+        explicit if explicit is not None else implicit,
+        module,
+        scope,
+        via,
+    )
+
+
+def _params(func: FunctionNode) -> Iterator[tuple[ast.arg, Optional[ast.expr]]]:
+    return iter_params(func)
+
+
+def _scope_lookup(mod: ModuleInfo, name: str, scope: Scope) -> Optional[Symbol]:
+    """A def/class named ``name`` directly inside one of the enclosing functions."""
+    for func in reversed(scope):
+        for stmt in func.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+                info = mod.function_info(stmt)
+                return FuncSym(mod, info) if info is not None else None
+            if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+                return ClassSym(mod, stmt)
+    return None
+
+
+def _returned_closures(factory: FuncSym) -> Iterator[FuncSym]:
+    nested = {
+        stmt.name: stmt
+        for stmt in factory.node.body
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    for node in own_nodes(factory.node):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Name):
+            found = nested.get(node.value.id)
+            if found is not None:
+                info = factory.module.function_info(found)
+                if info is not None:
+                    yield FuncSym(factory.module, info)
+
+
+# --------------------------------------------------------------------------- registry
+
+_PROJECTS: dict[tuple[str, Options], Project] = {}
+
+
+def project_for(path: Optional[str], options: Options) -> Project:
+    """The per-process :class:`Project` for a linted file (a lone one if no root)."""
+    if not path or path in ("stdin", "-"):
+        return Project(None, options)
+    absolute = os.path.abspath(path)
+    root = find_root(absolute)
+    if root is None:
+        return Project(None, options)
+    key = (os.path.realpath(root), options)
+    project = _PROJECTS.get(key)
+    if project is None:
+        project = _PROJECTS[key] = Project(root, options)
+    project.add_import_root_for(absolute)
+    return project
+
+
+def clear_cache() -> None:
+    """Forget every project (tests use this between fixture projects)."""
+    _PROJECTS.clear()
+
+
+__all__ = [
+    "ClassSym",
+    "ExternalSym",
+    "FuncSym",
+    "ModuleSym",
+    "ParamDecl",
+    "Project",
+    "Route",
+    "Symbol",
+    "ValueSym",
+    "def_key",
+    "project_for",
+]

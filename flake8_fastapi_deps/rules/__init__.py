@@ -1,0 +1,25 @@
+"""Rule families.  Each is a module with a ``RULES`` tuple and a ``check(ctx)`` function.
+
+Adding a family means adding its module to :data:`FAMILIES`; nothing registers
+itself on import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
+
+from ..base import Finding, Rule
+from . import declarations
+
+if TYPE_CHECKING:
+    from ..checker import FileContext
+
+
+class Family(Protocol):
+    RULES: tuple[Rule, ...]
+
+    def check(self, ctx: FileContext) -> Iterable[Finding]: ...
+
+
+FAMILIES: tuple[Family, ...] = (declarations,)

@@ -1,0 +1,326 @@
+"""Declaration errors, FAD001-FAD005: a dependency declared so that it cannot work."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Optional
+
+from ..base import Finding, Rule, finding
+from ..model import FunctionInfo, annotated_parts, iter_params, keyword, own_nodes
+from ..names import MARKERS, dotted
+from ..project import ClassSym, ExternalSym, FuncSym, ParamDecl, Symbol, ValueSym
+
+if TYPE_CHECKING:
+    from ..checker import FileContext
+
+FAD001 = Rule(
+    "FAD001",
+    "called-dependency",
+    "{marker}({callee}()) calls the dependency ({reason}); pass it uncalled: {marker}({callee})",
+    "The dependency is called inside Depends(...) instead of being passed.",
+)
+FAD002 = Rule(
+    "FAD002",
+    "unwired-dependency",
+    "{what}; {fix}",
+    "Depends/Security used without calling it, or a function used as a plain default.",
+)
+FAD003 = Rule(
+    "FAD003",
+    "direct-call-with-depends-defaults",
+    "{callee}() is called without {param}, which then holds a Depends marker; pass {param}",
+    "A function with Depends() defaults is called directly, omitting those arguments.",
+)
+FAD004 = Rule(
+    "FAD004",
+    "callable-class-as-dependency",
+    "{marker}({cls}) builds a new {cls} per request and never runs __call__; "
+    "pass an instance: {marker}({cls}(...))",
+    "A class with __call__ is passed as a class, so __call__ never runs.",
+)
+FAD005 = Rule(
+    "FAD005",
+    "duplicate-dependency",
+    "{param} declares {dep} again (as {other} does); both get the same cached value",
+    "The same dependency is declared twice in one signature.",
+)
+RULES = (FAD001, FAD002, FAD003, FAD004, FAD005)
+
+# Decorators that leave a function's call/return behaviour as written.
+_TRANSPARENT_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+# Builtins whose instances are never callable.
+_NON_CALLABLE_BUILTINS = frozenset(
+    {"str", "int", "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset",
+     "complex", "bytearray"}
+)
+_NON_CALLABLE_TYPES = _NON_CALLABLE_BUILTINS | {"None"}
+
+
+def _marker_label(name: Optional[str]) -> str:
+    return "Security" if name == "fastapi.Security" else "Depends"
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    if not ctx.mentions_fastapi:
+        return
+    yield from _called_dependencies(ctx)
+    yield from _callable_classes(ctx)
+    yield from _unwired(ctx)
+    yield from _duplicates(ctx)
+    if not ctx.is_test:
+        yield from _direct_calls(ctx)
+
+
+# ----------------------------------------------------------------------------- FAD001
+
+
+def _called_dependencies(ctx: FileContext) -> Iterator[Finding]:
+    for use in ctx.module.marker_uses:
+        target = use.explicit
+        if not isinstance(target, ast.Call):
+            continue
+        callee_name = dotted(target.func)
+        if callee_name is None:
+            continue
+        reason = _not_callable_reason(ctx, ctx.resolve(target.func, use.scope))
+        if reason is not None:
+            yield finding(
+                target, FAD001, marker=_marker_label(use.marker), callee=callee_name, reason=reason
+            )
+
+
+def _not_callable_reason(ctx: FileContext, sym: Optional[Symbol]) -> Optional[str]:
+    """Why calling ``sym`` can never give FastAPI a callable, or None if it might."""
+    project = ctx.project
+    if isinstance(sym, ClassSym):
+        if project.class_method(sym, "__call__") is None and not project.class_has_unknown_base(sym):
+            return f"{sym.node.name} instances are not callable"
+        return None
+    if not isinstance(sym, FuncSym) or sym.info.cls is not None:
+        return None
+    node = sym.node
+    for deco in node.decorator_list:
+        name = project.canonical(sym.module, deco.func if isinstance(deco, ast.Call) else deco)
+        if name not in _TRANSPARENT_DECORATORS:
+            return None  # an unknown decorator may return anything
+    if _is_generator(node):
+        kind = "an async generator" if isinstance(node, ast.AsyncFunctionDef) else "a generator"
+        return f"{node.name} is {kind} function"
+    if isinstance(node, ast.AsyncFunctionDef):
+        return f"{node.name} is async, so calling it makes a coroutine"
+    if _returns_non_callable(ctx, sym):
+        return f"{node.name} returns a value that is not callable"
+    return None
+
+
+def _is_generator(node: ast.AST) -> bool:
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node))
+
+
+def _returns_non_callable(ctx: FileContext, sym: FuncSym) -> bool:
+    node = sym.node
+    if node.returns is not None:
+        return _type_not_callable(ctx, sym, node.returns)
+    returns = [n for n in own_nodes(node) if isinstance(n, ast.Return)]
+    if not returns:
+        return False  # falls off the end: FastAPI then uses the annotation; leave it
+    return all(n.value is not None and _value_not_callable(ctx, sym, n.value) for n in returns)
+
+
+def _type_not_callable(ctx: FileContext, sym: FuncSym, ann: ast.expr) -> bool:
+    if isinstance(ann, ast.Constant):
+        return False  # string annotations: not evaluated here
+    base = ann.value if isinstance(ann, ast.Subscript) else ann
+    if isinstance(base, ast.Name) and base.id in _NON_CALLABLE_TYPES:
+        return base.id not in sym.module.toplevel and base.id not in sym.module.imports.names
+    target = ctx.project.resolve(sym.module, base, sym.info.parents)
+    if isinstance(target, ClassSym):
+        return _reason_for_class(ctx, target)
+    return False
+
+
+def _value_not_callable(ctx: FileContext, sym: FuncSym, value: ast.expr) -> bool:
+    if isinstance(value, ast.Constant):
+        return value.value is not None
+    if isinstance(
+        value,
+        (ast.JoinedStr, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.DictComp,
+         ast.SetComp, ast.Compare),
+    ):
+        return True
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Name) and func.id in _NON_CALLABLE_BUILTINS:
+            return func.id not in sym.module.toplevel and func.id not in sym.module.imports.names
+        made = ctx.project.resolve(sym.module, func, sym.info.parents)
+        if isinstance(made, ClassSym):
+            return _reason_for_class(ctx, made)
+    return False
+
+
+def _reason_for_class(ctx: FileContext, cls: ClassSym) -> bool:
+    return ctx.project.class_method(cls, "__call__") is None and not ctx.project.class_has_unknown_base(
+        cls
+    )
+
+
+# ----------------------------------------------------------------------------- FAD004
+
+
+def _callable_classes(ctx: FileContext) -> Iterator[Finding]:
+    for use in ctx.module.marker_uses:
+        target = use.explicit
+        if not isinstance(target, (ast.Name, ast.Attribute)):
+            continue
+        sym = ctx.resolve(target, use.scope)
+        if isinstance(sym, ClassSym) and ctx.project.class_method(sym, "__call__") is not None:
+            yield finding(
+                target, FAD004, marker=_marker_label(use.marker), cls=dotted(target) or sym.node.name
+            )
+
+
+# ----------------------------------------------------------------------------- FAD002
+
+
+def _injected_functions(ctx: FileContext) -> Iterator[FunctionInfo]:
+    """Request code, plus any function that declares a marker in its signature."""
+    request = {id(f.node) for f in ctx.request_functions()}
+    for info in ctx.module.functions:
+        if id(info.node) in request or any(
+            d.marker is not None for d in ctx.project.signature(ctx.module, info)
+        ):
+            yield info
+
+
+def _unwired(ctx: FileContext) -> Iterator[Finding]:
+    imports = ctx.module.imports
+    routes = ctx.routes
+    for info in _injected_functions(ctx):
+        for param, default in iter_params(info.node):
+            if default is not None and imports.canonical(default) in MARKERS:
+                label = _marker_label(imports.canonical(default))
+                yield finding(
+                    default,
+                    FAD002,
+                    what=f"{param.arg}={dotted(default)} is not called, so nothing is injected",
+                    fix=f"write {label}(dependency)",
+                )
+                continue
+            parts = annotated_parts(imports, param.annotation)
+            for meta in (parts or [])[1:]:
+                if imports.canonical(meta) in MARKERS:
+                    label = _marker_label(imports.canonical(meta))
+                    yield finding(
+                        meta,
+                        FAD002,
+                        what=f"{param.arg}: Annotated[..., {dotted(meta)}] is not called",
+                        fix=f"write {label}(dependency)",
+                    )
+            if id(info.node) in routes and isinstance(default, (ast.Name, ast.Attribute)):
+                sym = ctx.resolve(default, info.parents)
+                if isinstance(sym, FuncSym):
+                    name = dotted(default)
+                    yield finding(
+                        default,
+                        FAD002,
+                        what=f"{param.arg}={name} makes a query parameter defaulting to a function",
+                        fix=f"write Depends({name})",
+                    )
+    for name, value in ctx.module.toplevel.items():
+        if isinstance(value, ast.Subscript):
+            parts = annotated_parts(imports, value)
+            for meta in (parts or [])[1:]:
+                if imports.canonical(meta) in MARKERS:
+                    label = _marker_label(imports.canonical(meta))
+                    yield finding(
+                        meta,
+                        FAD002,
+                        what=f"alias {name} uses {dotted(meta)} without calling it",
+                        fix=f"write {label}(dependency)",
+                    )
+
+
+# ----------------------------------------------------------------------------- FAD005
+
+
+def _duplicates(ctx: FileContext) -> Iterator[Finding]:
+    for info in _injected_functions(ctx):
+        seen: dict[tuple[object, ...], ParamDecl] = {}
+        for decl in ctx.project.signature(ctx.module, info):
+            key = _cache_key(ctx, decl)
+            if key is None:
+                continue
+            first = seen.get(key)
+            if first is None:
+                seen[key] = decl
+                continue
+            label = _marker_label(decl.marker_name)
+            dep = f"{label}({dotted(decl.target) if decl.target is not None else ''})"
+            yield finding(decl.param, FAD005, param=decl.param.arg, dep=dep, other=first.param.arg)
+
+
+def _cache_key(ctx: FileContext, decl: ParamDecl) -> Optional[tuple[object, ...]]:
+    """FastAPI's per-request cache key for a declaration, when it is knowable."""
+    marker = decl.marker
+    if marker is None or decl.target is None:
+        return None
+    use_cache = keyword(marker, "use_cache")
+    if use_cache is not None and not (isinstance(use_cache, ast.Constant) and use_cache.value is True):
+        return None
+    if not isinstance(decl.target, (ast.Name, ast.Attribute)):
+        return None  # a call makes a new object each time: a separate cache entry
+    sym = ctx.project.resolve(decl.module, decl.target, decl.scope)
+    identity: object
+    if isinstance(sym, (FuncSym, ClassSym)):
+        identity = (sym.module.path, sym.node.lineno, sym.node.col_offset)
+    elif isinstance(sym, ExternalSym):
+        identity = sym.name
+    elif sym is None or isinstance(sym, ValueSym):
+        identity = ("text", decl.module.path, dotted(decl.target))
+    else:
+        return None
+    scopes = keyword(marker, "scopes")
+    scopes_key = "" if scopes is None or _empty(scopes) else ast.dump(scopes)
+    scope = keyword(marker, "scope")
+    return (identity, scopes_key, ast.dump(scope) if scope is not None else "")
+
+
+def _empty(expr: ast.expr) -> bool:
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return not expr.elts
+    return isinstance(expr, ast.Constant) and expr.value is None
+
+
+# ----------------------------------------------------------------------------- FAD003
+
+
+def _direct_calls(ctx: FileContext) -> Iterator[Finding]:
+    project = ctx.project
+    inside_markers = {id(use.explicit) for use in ctx.module.marker_uses}
+    for call, scope in ctx.module.calls:
+        if id(call) in inside_markers or not isinstance(call.func, (ast.Name, ast.Attribute)):
+            continue
+        sym = ctx.resolve(call.func, scope)
+        if not isinstance(sym, FuncSym) or sym.info.cls is not None or sym.node.decorator_list:
+            continue
+        if project.is_route(sym.module, sym.node):
+            continue
+        omitted = _omitted_marker_param(project.signature(sym.module, sym.info), sym, call)
+        if omitted is not None:
+            yield finding(call, FAD003, callee=dotted(call.func), param=omitted)
+
+
+def _omitted_marker_param(decls: list[ParamDecl], sym: FuncSym, call: ast.Call) -> Optional[str]:
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        kw.arg is None for kw in call.keywords
+    ):
+        return None  # *args / **kwargs may pass anything
+    args = sym.node.args
+    positional = [*args.posonlyargs, *args.args]
+    passed_positionally = {p.arg for p in positional[: len(call.args)]}
+    passed = passed_positionally | {kw.arg for kw in call.keywords if kw.arg}
+    for decl in decls:
+        if decl.via == "default" and decl.param.arg not in passed:
+            return decl.param.arg
+    return None

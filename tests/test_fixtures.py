@@ -1,0 +1,83 @@
+"""Every fixture produces exactly the warnings written beside its code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from flake8_fastapi_deps import project
+from flake8_fastapi_deps.options import Options
+
+from .harness import (
+    expectations,
+    header_values,
+    project_fixtures,
+    run_file,
+    selected_codes,
+    single_fixtures,
+    supported,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index() -> None:
+    project.clear_cache()
+
+
+@pytest.mark.parametrize("path", single_fixtures(), ids=lambda p: p.name)
+def test_fixture(path: Path) -> None:
+    if not supported(path):
+        pytest.skip("needs a newer Python")
+    source = path.read_text(encoding="utf-8")
+    options = Options.from_args(header_values(source, "fad-options"))
+    codes = selected_codes(path.name, [source])
+    got = [e for e in run_file(path, source, options) if e[2] in codes]
+    assert got == expectations(source)
+
+
+@pytest.mark.parametrize("root", project_fixtures(), ids=lambda p: p.name)
+def test_project_fixture(root: Path) -> None:
+    files = sorted(p for p in root.rglob("*.py") if supported(p))
+    sources = {p: p.read_text(encoding="utf-8") for p in files}
+    codes = selected_codes(root.name, list(sources.values()))
+    options = Options.from_args(
+        [v for s in sources.values() for v in header_values(s, "fad-options")]
+    )
+    got: dict[str, list[tuple[int, int, str]]] = {}
+    want: dict[str, list[tuple[int, int, str]]] = {}
+    for path, source in sources.items():
+        rel = str(path.relative_to(root))
+        got[rel] = [e for e in run_file(path, source, options) if e[2] in codes]
+        want[rel] = expectations(source)
+    assert got == want
+
+
+@pytest.mark.parametrize("path", single_fixtures(), ids=lambda p: p.name)
+def test_fixture_compiles(path: Path) -> None:
+    if not supported(path):
+        pytest.skip("needs a newer Python")
+    compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+@pytest.mark.parametrize("path", single_fixtures(), ids=lambda p: p.name)
+def test_without_fastapi_nothing_fires(path: Path, tmp_path: Path) -> None:
+    """Metamorphic: the same code importing a look-alike module is not FastAPI code."""
+    if not supported(path):
+        pytest.skip("needs a newer Python")
+    source = path.read_text(encoding="utf-8")
+    if not expectations(source):
+        pytest.skip("nothing fires here anyway")
+    changed = re.sub(r"\b(fastapi|starlette)\b", r"\1_lookalike", source)
+    copy = tmp_path / path.name
+    copy.write_text(changed, encoding="utf-8")
+    options = Options.from_args(header_values(source, "fad-options"))
+    assert run_file(copy, changed, options) == []
+
+
+def test_every_fixture_has_expectations_and_ok_section() -> None:
+    for path in single_fixtures():
+        source = path.read_text(encoding="utf-8")
+        assert expectations(source), f"{path.name} has no firing case"
+        assert "# OK" in source, f"{path.name} has no '# OK' section of near-misses"
