@@ -45,6 +45,13 @@ class FileContext:
             self._request = self.project.request_functions(self.module)
         return self._request
 
+    def is_route(self, info: FunctionInfo) -> bool:
+        return id(info.node) in self.routes
+
+    def is_dependency(self, info: FunctionInfo) -> bool:
+        """Used as a dependency anywhere in the project (this file included)."""
+        return self.project.is_dependency(self.module, info)
+
     def resolve(self, expr: ast.expr, scope: Scope = ()) -> Optional[Symbol]:
         return self.project.resolve(self.module, expr, scope)
 

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 class Family(Protocol):
-    RULES: tuple[Rule, ...]
+    @property
+    def RULES(self) -> tuple[Rule, ...]: ...
 
     def check(self, ctx: FileContext) -> Iterable[Finding]: ...
 
