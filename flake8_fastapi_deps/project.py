@@ -322,6 +322,8 @@ class Project:
         """What ``expr`` (a name or attribute chain in ``mod``) refers to."""
         if isinstance(expr, ast.Name):
             local = _scope_lookup(mod, expr.id, scope)
+            if isinstance(local, _Local):
+                return None
             if local is not None:
                 return local
             return self.lookup(mod, expr.id, 0)
@@ -695,15 +697,30 @@ def _params(func: FunctionNode) -> Iterator[tuple[ast.arg, Optional[ast.expr]]]:
     return iter_params(func)
 
 
-def _scope_lookup(mod: ModuleInfo, name: str, scope: Scope) -> Optional[Symbol]:
-    """A def/class named ``name`` directly inside one of the enclosing functions."""
+class _Local:
+    """A name bound inside an enclosing function to a value we do not know."""
+
+
+_LOCAL = _Local()
+
+
+def _scope_lookup(mod: ModuleInfo, name: str, scope: Scope) -> Union[Symbol, _Local, None]:
+    """What ``name`` means inside the enclosing functions, innermost first.
+
+    A def or class in a function body is a symbol; a parameter or an assigned
+    local shadows every outer meaning; None means "not bound locally".
+    """
     for func in reversed(scope):
         for stmt in func.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
                 info = mod.function_info(stmt)
-                return FuncSym(mod, info) if info is not None else None
+                return FuncSym(mod, info) if info is not None else _LOCAL
             if isinstance(stmt, ast.ClassDef) and stmt.name == name:
                 return ClassSym(mod, stmt)
+        if name in mod.assignments.get(id(func), ()):
+            return _LOCAL
+        if any(param.arg == name for param, _ in iter_params(func)):
+            return _LOCAL
     return None
 
 
