@@ -70,7 +70,7 @@ def check(
     mentions = any(trigger in text for trigger in _TRIGGERS)
     project = project_for(filename, options)
     real = os.path.realpath(filename) if project.root and filename else None
-    if not mentions and not _used_elsewhere(project, real):
+    if not mentions and not _used_elsewhere(project, real, text):
         return []
     try:
         module = project.adopt(tree, real)
@@ -84,11 +84,15 @@ def check(
     return sorted(found)
 
 
-def _used_elsewhere(project: Project, real: Optional[str]) -> bool:
-    """Does another module use a function of this (FastAPI-free) file as a dependency?"""
+def _used_elsewhere(project: Project, real: Optional[str], text: str) -> bool:
+    """Can this FastAPI-free file still matter?
+
+    It does when another module uses one of its functions as a dependency, or
+    when it names a project function that takes ``Depends()`` defaults.
+    """
     if real is None or project.root is None:
         return False
-    return real in project.project_dependency_targets()
+    return real in project.project_dependency_targets() or project.mentions_project_names(text)
 
 
 def _is_test(project: Project, filename: Optional[str], options: Options) -> bool:

@@ -20,18 +20,26 @@ class OptionError(ValueError):
     """A bad option value; the message is one line, ready to show the user."""
 
 
+def _split(option: str, value: object) -> list[str]:
+    """Comma/newline separated items; an empty item between commas is an error."""
+    if isinstance(value, (list, tuple)):
+        value = ",".join(str(v) for v in value)
+    if not isinstance(value, str):
+        raise OptionError(f"{option}: expected a comma-separated list, got {value!r}")
+    if not value.strip():
+        return []
+    items = [v.strip() for v in re.split(r"[,\n]", value.strip())]
+    if len(items) > 1 and not items[-1]:
+        items.pop()  # one trailing comma is fine
+    if any(not item for item in items):
+        raise OptionError(f"{option}: empty name in the list {value.strip()!r}")
+    return items
+
+
 def _names(option: str) -> Callable[[object], tuple[str, ...]]:
     def parse(value: object) -> tuple[str, ...]:
-        if isinstance(value, str):
-            items = [v.strip() for v in re.split(r"[,\s]+", value)]
-            items = [v for v in items if v]
-        elif isinstance(value, (list, tuple)):
-            items = [str(v).strip() for v in value]
-        else:
-            raise OptionError(f"{option}: expected a comma-separated list, got {value!r}")
+        items = _split(option, value)
         for item in items:
-            if not item:
-                raise OptionError(f"{option}: empty name in the list")
             if not _DOTTED.match(item):
                 raise OptionError(f"{option}: {item!r} is not a dotted name like pkg.module.name")
         return tuple(items)
@@ -41,13 +49,7 @@ def _names(option: str) -> Callable[[object], tuple[str, ...]]:
 
 def _globs(option: str) -> Callable[[object], tuple[str, ...]]:
     def parse(value: object) -> tuple[str, ...]:
-        if isinstance(value, str):
-            items = [v.strip() for v in value.split(",")]
-        elif isinstance(value, (list, tuple)):
-            items = [str(v).strip() for v in value]
-        else:
-            raise OptionError(f"{option}: expected a comma-separated list, got {value!r}")
-        items = [v for v in items if v]
+        items = _split(option, value)
         for item in items:
             if "/" in item or "\\" in item:
                 raise OptionError(f"{option}: {item!r} must be a file-name pattern, not a path")

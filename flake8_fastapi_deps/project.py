@@ -48,6 +48,7 @@ _SKIP_DIRS = frozenset(
     {"__pycache__", "node_modules", "site-packages", "dist-packages", "build", "dist"}
 )
 _DEP_TEXT = re.compile(rb"\bDepends\b|\bSecurity\b")
+_NEVER = re.compile(r"(?!)")
 
 # Router/app classes from other libraries whose decorators resolve dependencies.
 KNOWN_ROUTER_CLASSES = frozenset(
@@ -211,6 +212,9 @@ class Project:
         self._modules: dict[str, Optional[ModuleInfo]] = {}
         self._files: Optional[list[str]] = None
         self._dep_targets: Optional[dict[str, set[tuple[int, int]]]] = None
+        # names of module-level functions that take Depends()/Security() defaults
+        self.marker_default_functions: set[str] = set()
+        self._names_pattern: Optional[re.Pattern[str]] = None
         self._resolving: set[tuple[int, str]] = set()
         self.parse_count = 0  # files parsed by the index (for the benchmark)
         self._router_classes = KNOWN_ROUTER_CLASSES | frozenset(options.router_classes)
@@ -586,7 +590,22 @@ class Project:
                 for func in self.dependency_functions(marker, mod):
                     if func.module.path is not None:
                         targets.setdefault(func.module.path, set()).add(func.info.key)
+            for info in mod.functions:
+                if not info.parents and info.cls is None and any(
+                    d.via == "default" for d in self.signature(mod, info)
+                ):
+                    self.marker_default_functions.add(info.name)
         return targets
+
+    def mentions_project_names(self, text: str) -> bool:
+        """Does ``text`` name a function that matters to files without FastAPI code?"""
+        self.project_dependency_targets()
+        pattern = self._names_pattern
+        if pattern is None:
+            names = sorted(self.marker_default_functions)
+            pattern = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, names))) if names else _NEVER
+            self._names_pattern = pattern
+        return pattern.search(text) is not None
 
     def request_functions(self, mod: ModuleInfo) -> list[FunctionInfo]:
         """Routes and dependencies defined in ``mod``: the code FastAPI runs per request."""

@@ -62,12 +62,11 @@ def _marker_label(name: Optional[str]) -> str:
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if not ctx.mentions_fastapi:
-        return
-    yield from _called_dependencies(ctx)
-    yield from _callable_classes(ctx)
-    yield from _unwired(ctx)
-    yield from _duplicates(ctx)
+    if ctx.mentions_fastapi:
+        yield from _called_dependencies(ctx)
+        yield from _callable_classes(ctx)
+        yield from _unwired(ctx)
+        yield from _duplicates(ctx)
     if not ctx.is_test:
         yield from _direct_calls(ctx)
 
