@@ -140,3 +140,16 @@ def test_opt_in_codes_need_extend_select(tmp_path: Path, code: str) -> None:
     assert code not in {c for *_, c in parsed(default.stdout)}
     selected = flake8("--isolated", "--extend-select", code, fixture.name, cwd=tmp_path)
     assert code in {c for *_, c in parsed(selected.stdout)}, selected.stdout
+
+
+def test_demo_app_findings() -> None:
+    """The README's Quickstart lints docs/demo: it shows exactly the marked findings."""
+    repo = Path(__file__).resolve().parent.parent
+    demo = repo / "docs" / "demo"
+    result = flake8("--select", "FAD", "docs/demo", cwd=repo)
+    got = [(Path(p).as_posix(), line, col, code) for p, line, col, code in parsed(result.stdout)]
+    want = []
+    for path in sorted(demo.rglob("*.py")):
+        rel = path.relative_to(repo).as_posix()
+        want += [(rel, line, col, code) for line, col, code in expectations(path.read_text())]
+    assert want and sorted(got) == sorted(want), result.stdout + result.stderr
