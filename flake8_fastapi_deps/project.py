@@ -49,6 +49,8 @@ _SKIP_DIRS = frozenset(
 )
 _DEP_TEXT = re.compile(rb"\bDepends\b|\bSecurity\b")
 _NEVER = re.compile(r"(?!)")
+# Packages whose names are always FastAPI's (or its foundations'), never project code.
+FRAMEWORK_PACKAGES = frozenset({"fastapi", "starlette", "typing", "typing_extensions"})
 
 # Router/app classes from other libraries whose decorators resolve dependencies.
 KNOWN_ROUTER_CLASSES = frozenset(
@@ -377,6 +379,9 @@ class Project:
         stripped = qualified.lstrip(".")
         dots = qualified[: len(qualified) - len(stripped)]
         parts = stripped.split(".") if stripped else []
+        if not dots and parts and parts[0] in FRAMEWORK_PACKAGES:
+            # FastAPI's own names stay canonical even inside a checkout of FastAPI
+            return ExternalSym(canonicalize(qualified))
         if self.root is not None:
             for cut in range(len(parts), -1, -1):
                 if cut == 0 and not dots:
@@ -413,7 +418,11 @@ class Project:
         direct = mod.imports.canonical(expr)
         if direct is not None and not direct.startswith("."):
             head = direct.split(".", 1)[0]
-            if self.root is None or self.module_file(mod.path, head) is None:
+            if (
+                head in FRAMEWORK_PACKAGES
+                or self.root is None
+                or self.module_file(mod.path, head) is None
+            ):
                 return direct
         sym = self.resolve(mod, expr, scope)
         return sym.name if isinstance(sym, ExternalSym) else None
