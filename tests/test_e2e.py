@@ -153,3 +153,47 @@ def test_demo_app_findings() -> None:
         rel = path.relative_to(repo).as_posix()
         want += [(rel, line, col, code) for line, col, code in expectations(path.read_text())]
     assert want and sorted(got) == sorted(want), result.stdout + result.stderr
+
+
+def test_loads_with_flake8_bugbear_without_option_clash(tmp_path: Path) -> None:
+    pytest.importorskip("bugbear")
+    source = (
+        "from fastapi import Depends, FastAPI, Query\n"
+        "app = FastAPI()\n"
+        "def get_db():\n"
+        "    yield 1\n"
+        "@app.get('/')\n"
+        "def f(db=Depends(get_db()), q: str = Query(None)):\n"
+        "    return db\n"
+    )
+    (tmp_path / "app.py").write_text(source)
+    (tmp_path / "setup.cfg").write_text(
+        "[flake8]\nselect = B,FAD\n"
+        "extend-immutable-calls = Depends, fastapi.Depends, Query, fastapi.Query\n"
+    )
+    result = flake8("app.py", cwd=tmp_path)
+    version = flake8("--version", cwd=tmp_path).stdout
+    assert "flake8-bugbear" in version and "flake8-fastapi-deps" in version
+    assert "Traceback" not in result.stderr, result.stderr
+    # with Depends and Query declared immutable, bugbear reports only the inner call
+    assert parsed(result.stdout) == [("app.py", 6, 18, "B008"), ("app.py", 6, 18, "FAD001")]
+
+
+def test_noqa_on_the_reported_line_silences_it(tmp_path: Path) -> None:
+    """Every finding lands on a line where `# noqa: FADxxx` works."""
+    tree = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, tree)
+    for path in tree.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        swapped = re.sub(
+            r"#\s*((?:FAD\d{3}:\d+\s*)+)(.*)$",
+            lambda m: "# noqa: " + ",".join(re.findall(r"FAD\d{3}", m.group(1))),
+            text,
+            flags=re.M,
+        )
+        path.write_text(swapped, encoding="utf-8")
+    codes = ",".join(sorted(ALL_RULES))
+    before = flake8("--isolated", "--select", codes, "--disable-noqa", ".", cwd=tree)
+    after = flake8("--isolated", "--select", codes, ".", cwd=tree)
+    assert parsed(before.stdout), before.stderr
+    assert parsed(after.stdout) == [], after.stdout
