@@ -92,7 +92,9 @@ def _used_elsewhere(project: Project, real: Optional[str], text: str) -> bool:
     """
     if real is None or project.root is None:
         return False
-    return real in project.project_dependency_targets() or project.mentions_project_names(text)
+    return real in project.project_dependency_targets(real) or project.mentions_project_names(
+        real, text
+    )
 
 
 def _is_test(project: Project, filename: Optional[str], options: Options) -> bool:

@@ -20,7 +20,7 @@ import ast
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from .model import (
@@ -42,7 +42,8 @@ from .options import Options
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_PROJECT_FILES = 20_000
+MAX_PROJECT_FILES = 100_000  # listed; at most SCAN_BUDGET of them are read for one file
+SCAN_BUDGET = 5_000
 _MAX_RESOLVE_DEPTH = 12
 _SKIP_DIRS = frozenset(
     {"__pycache__", "node_modules", "site-packages", "dist-packages", "build", "dist"}
@@ -139,6 +140,16 @@ class Route:
 # --------------------------------------------------------------------------- files
 
 
+@dataclass
+class _Scan:
+    """What a scan of one folder found (see :meth:`Project._scan`)."""
+
+    targets: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    # names of module-level functions that take Depends()/Security() defaults
+    marker_default_functions: set[str] = field(default_factory=set)
+    pattern: Optional[re.Pattern[str]] = None
+
+
 def find_root(path: str) -> Optional[str]:
     """The project root for ``path`` (absolute), or None when there is none.
 
@@ -213,10 +224,8 @@ class Project:
         self.options = options
         self._modules: dict[str, Optional[ModuleInfo]] = {}
         self._files: Optional[list[str]] = None
-        self._dep_targets: Optional[dict[str, set[tuple[int, int]]]] = None
-        # names of module-level functions that take Depends()/Security() defaults
-        self.marker_default_functions: set[str] = set()
-        self._names_pattern: Optional[re.Pattern[str]] = None
+        self._scans: dict[str, _Scan] = {}
+        self._subtree_counts: Optional[dict[str, int]] = None
         self._resolving: set[tuple[int, str]] = set()
         self.parse_count = 0  # files parsed by the index (for the benchmark)
         self._router_classes = KNOWN_ROUTER_CLASSES | frozenset(options.router_classes)
@@ -575,46 +584,92 @@ class Project:
                 if func.module is mod or func.module.path == mod.path:
                     keys.add(func.info.key)
         if mod.path is not None and self.root is not None:
-            keys |= self.project_dependency_targets().get(mod.path, set())
+            keys |= self.project_dependency_targets(mod.path).get(mod.path, set())
         return keys
 
-    def project_dependency_targets(self) -> dict[str, set[tuple[int, int]]]:
-        """For every project file, the def keys used as dependencies elsewhere.
+    def scan_base(self, path: str) -> str:
+        """The folder whose files are searched for uses of ``path``'s functions.
 
-        Built once per process: only files whose text mentions ``Depends`` or
-        ``Security`` are parsed, and their declarations resolved.
+        The project root, unless it holds more than :data:`SCAN_BUDGET` files
+        (a monorepo, or a root found far above the code, such as a git checkout
+        holding Python installations): then the highest folder above ``path``
+        that stays within the budget.
         """
-        if self._dep_targets is not None:
-            return self._dep_targets
-        targets: dict[str, set[tuple[int, int]]] = {}
-        self._dep_targets = targets
-        for path in self.files():
-            data = read_source(path)
-            if data is None or not _DEP_TEXT.search(data):
+        assert self.root is not None
+        files = self.files()
+        if len(files) <= SCAN_BUDGET:
+            return self.root
+        counts = self._subtree_counts
+        if counts is None:
+            direct: dict[str, int] = {}
+            for name in files:
+                directory = os.path.dirname(name)
+                direct[directory] = direct.get(directory, 0) + 1
+            counts = {}
+            for directory, count in direct.items():
+                while True:
+                    counts[directory] = counts.get(directory, 0) + count
+                    if len(directory) <= len(self.root):
+                        break
+                    directory = os.path.dirname(directory)
+            self._subtree_counts = counts
+        best = current = os.path.dirname(path)
+        while current.startswith(self.root) and counts.get(current, 0) <= SCAN_BUDGET:
+            best = current
+            if current == self.root:
+                break
+            current = os.path.dirname(current)
+        return best
+
+    def _scan(self, path: str) -> _Scan:
+        """Uses of dependencies in the files around ``path``; built once per folder.
+
+        Only files whose text mentions ``Depends`` or ``Security`` are parsed.
+        """
+        base = self.scan_base(path)
+        scan = self._scans.get(base)
+        if scan is not None:
+            return scan
+        scan = self._scans[base] = _Scan()
+        prefix = base.rstrip(os.sep) + os.sep
+        for name in self.files():
+            if not name.startswith(prefix):
                 continue
-            mod = self.module_at(path)
+            data = read_source(name)
+            # declaring a dependency needs an import of fastapi in the same file
+            if data is None or b"fastapi" not in data or not _DEP_TEXT.search(data):
+                continue
+            mod = self.module_at(name)
             if mod is None:
                 continue
             for marker in mod.marker_uses:
                 for func in self.dependency_functions(marker, mod):
                     if func.module.path is not None:
-                        targets.setdefault(func.module.path, set()).add(func.info.key)
+                        scan.targets.setdefault(func.module.path, set()).add(func.info.key)
             for info in mod.functions:
                 if not info.parents and info.cls is None and any(
                     d.via == "default" for d in self.signature(mod, info)
                 ):
-                    self.marker_default_functions.add(info.name)
-        return targets
+                    scan.marker_default_functions.add(info.name)
+        return scan
 
-    def mentions_project_names(self, text: str) -> bool:
+    def project_dependency_targets(self, path: str) -> dict[str, set[tuple[int, int]]]:
+        """For the files around ``path``, the def keys used as dependencies elsewhere."""
+        if self.root is None:
+            return {}
+        return self._scan(path).targets
+
+    def mentions_project_names(self, path: str, text: str) -> bool:
         """Does ``text`` name a function that matters to files without FastAPI code?"""
-        self.project_dependency_targets()
-        pattern = self._names_pattern
-        if pattern is None:
-            names = sorted(self.marker_default_functions)
-            pattern = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, names))) if names else _NEVER
-            self._names_pattern = pattern
-        return pattern.search(text) is not None
+        if self.root is None:
+            return False
+        scan = self._scan(path)
+        if scan.pattern is None:
+            names = sorted(scan.marker_default_functions)
+            scan.pattern = (
+                re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, names))) if names else _NEVER
+            )
+        return scan.pattern.search(text) is not None
 
     def request_functions(self, mod: ModuleInfo) -> list[FunctionInfo]:
         """Routes and dependencies defined in ``mod``: the code FastAPI runs per request."""

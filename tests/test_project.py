@@ -1,0 +1,119 @@
+"""The project index: roots, import resolution, caching, boundaries."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pytest
+
+from flake8_fastapi_deps import project
+from flake8_fastapi_deps.checker import check
+from flake8_fastapi_deps.options import Options
+from flake8_fastapi_deps.project import ClassSym, ExternalSym, FuncSym, find_root, project_for
+
+
+@pytest.fixture(autouse=True)
+def _fresh() -> None:
+    project.clear_cache()
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def lint(path: Path) -> list[str]:
+    source = path.read_text()
+    found = check(ast.parse(source), str(path), source.splitlines(True), Options())
+    return [f"{f.line}:{f.message.split()[0]}" for f in found]
+
+
+def test_root_is_nearest_marker(tmp_path: Path) -> None:
+    write(tmp_path, {"repo/pyproject.toml": "", "repo/src/app/__init__.py": "", "repo/src/app/x.py": ""})
+    assert find_root(str(tmp_path / "repo/src/app/x.py")) == str(tmp_path / "repo")
+
+
+def test_root_falls_back_to_package_chain(tmp_path: Path) -> None:
+    write(tmp_path, {"lib/pkg/__init__.py": "", "lib/pkg/sub/__init__.py": "", "lib/pkg/sub/m.py": ""})
+    if find_root(str(tmp_path / "lib/pkg/sub/m.py")) != str(tmp_path / "lib"):
+        pytest.skip("a marker above the temporary folder")  # e.g. a .git in / on some machines
+
+
+def test_absolute_relative_and_src_layout_resolution(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "src/app/__init__.py": "from .db import get_db\n",
+            "src/app/db.py": "def get_db():\n    yield 1\nclass C:\n    pass\n",
+            "src/app/routers/__init__.py": "",
+            "src/app/routers/r.py": (
+                "from app import get_db as a\nfrom ..db import C\nimport app.db\nimport fastapi\n"
+            ),
+        },
+    )
+    path = tmp_path / "src/app/routers/r.py"
+    proj = project_for(str(path), Options())
+    mod = proj.adopt(ast.parse(path.read_text()), str(path))
+    names = {alias: ast.parse(alias, mode="eval").body for alias in ("a", "C", "app.db.get_db", "fastapi.Depends")}
+    assert isinstance(proj.resolve(mod, names["a"]), FuncSym)  # through the package's re-export
+    assert isinstance(proj.resolve(mod, names["C"]), ClassSym)
+    assert isinstance(proj.resolve(mod, names["app.db.get_db"]), FuncSym)
+    assert proj.resolve(mod, names["fastapi.Depends"]) == ExternalSym("fastapi.Depends")
+
+
+def test_each_file_parsed_once_per_process(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": "",
+        "app/__init__.py": "",
+        "app/db.py": "def get_db():\n    yield 1\n",
+        "app/a.py": "from fastapi import Depends\nfrom .db import get_db\ndef f(d=Depends(get_db())):\n    pass\n",
+        "app/b.py": "from fastapi import Depends\nfrom .db import get_db\ndef g(d=Depends(get_db())):\n    pass\n",
+    }
+    write(tmp_path, files)
+    for _ in range(2):
+        for rel in ("app/db.py", "app/a.py", "app/b.py"):
+            lint(tmp_path / rel)
+    proj = project_for(str(tmp_path / "app/a.py"), Options())
+    assert proj.parse_count <= 3
+
+
+def test_nothing_outside_the_root_is_read(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "outside.py": "def get_db():\n    yield 1\n",
+            "proj/pyproject.toml": "",
+            "proj/app.py": (
+                "from fastapi import Depends\nfrom ..outside import get_db\n"
+                "def f(d=Depends(get_db())):\n    pass\n"
+            ),
+        },
+    )
+    assert lint(tmp_path / "proj/app.py") == []
+
+
+def test_symlinked_module_outside_root_is_not_followed(tmp_path: Path) -> None:
+    write(tmp_path, {"elsewhere/db.py": "def get_db():\n    yield 1\n", "proj/pyproject.toml": ""})
+    os.symlink(tmp_path / "elsewhere/db.py", tmp_path / "proj/db.py")
+    write(tmp_path, {"proj/app.py": "from fastapi import Depends\nfrom db import get_db\ndef f(d=Depends(get_db())):\n    pass\n"})
+    assert lint(tmp_path / "proj/app.py") == []
+
+
+def test_fastapi_free_module_with_a_dependency_is_analysed(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/deps.py": "from fastapi import Depends\n\ndef user(db=Depends(lambda: 1)):\n    return db\n",
+            "app/jobs.py": "from .deps import user\n\n\ndef run():\n    return user()\n",
+            "app/plain.py": "def run():\n    return 1\n",
+        },
+    )
+    assert lint(tmp_path / "app/jobs.py") == ["5:FAD003"]
+    assert lint(tmp_path / "app/plain.py") == []
