@@ -40,7 +40,7 @@ def lint_tree(args: tuple[str, tuple[str, ...], tuple[str, ...]]) -> tuple[list[
                 warnings.simplefilter("ignore")
                 tree = ast.parse(data, filename=str(path))
             text = data.decode("utf-8")
-        except (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, OSError):
+        except (SyntaxError, ValueError, RecursionError, OSError):  # incl. UnicodeDecodeError
             continue  # flake8's E999 territory
         try:
             results = check(tree, str(path), text.splitlines(keepends=True), options)

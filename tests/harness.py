@@ -51,7 +51,7 @@ def header_values(source: str, key: str) -> list[str]:
     for _, text in comments(source):
         body = text.lstrip("# ")
         if body.startswith(key + ":"):
-            values.extend(body[len(key) + 1 :].split())
+            values.extend(body[len(key) + 1:].split())
     return values
 
 

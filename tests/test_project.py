@@ -33,12 +33,18 @@ def lint(path: Path) -> list[str]:
 
 
 def test_root_is_nearest_marker(tmp_path: Path) -> None:
-    write(tmp_path, {"repo/pyproject.toml": "", "repo/src/app/__init__.py": "", "repo/src/app/x.py": ""})
+    write(
+        tmp_path,
+        {"repo/pyproject.toml": "", "repo/src/app/__init__.py": "", "repo/src/app/x.py": ""},
+    )
     assert find_root(str(tmp_path / "repo/src/app/x.py")) == str(tmp_path / "repo")
 
 
 def test_root_falls_back_to_package_chain(tmp_path: Path) -> None:
-    write(tmp_path, {"lib/pkg/__init__.py": "", "lib/pkg/sub/__init__.py": "", "lib/pkg/sub/m.py": ""})
+    write(
+        tmp_path,
+        {"lib/pkg/__init__.py": "", "lib/pkg/sub/__init__.py": "", "lib/pkg/sub/m.py": ""},
+    )
     if find_root(str(tmp_path / "lib/pkg/sub/m.py")) != str(tmp_path / "lib"):
         pytest.skip("a marker above the temporary folder")  # e.g. a .git in / on some machines
 
@@ -59,7 +65,10 @@ def test_absolute_relative_and_src_layout_resolution(tmp_path: Path) -> None:
     path = tmp_path / "src/app/routers/r.py"
     proj = project_for(str(path), Options())
     mod = proj.adopt(ast.parse(path.read_text()), str(path))
-    names = {alias: ast.parse(alias, mode="eval").body for alias in ("a", "C", "app.db.get_db", "fastapi.Depends")}
+    names = {
+        alias: ast.parse(alias, mode="eval").body
+        for alias in ("a", "C", "app.db.get_db", "fastapi.Depends")
+    }
     assert isinstance(proj.resolve(mod, names["a"]), FuncSym)  # through the package's re-export
     assert isinstance(proj.resolve(mod, names["C"]), ClassSym)
     assert isinstance(proj.resolve(mod, names["app.db.get_db"]), FuncSym)
@@ -71,8 +80,8 @@ def test_each_file_parsed_once_per_process(tmp_path: Path) -> None:
         "pyproject.toml": "",
         "app/__init__.py": "",
         "app/db.py": "def get_db():\n    yield 1\n",
-        "app/a.py": "from fastapi import Depends\nfrom .db import get_db\ndef f(d=Depends(get_db())):\n    pass\n",
-        "app/b.py": "from fastapi import Depends\nfrom .db import get_db\ndef g(d=Depends(get_db())):\n    pass\n",
+        "app/a.py": "from fastapi import Depends\nfrom .db import get_db\nx = Depends(get_db())\n",
+        "app/b.py": "from fastapi import Depends\nfrom .db import get_db\ny = Depends(get_db())\n",
     }
     write(tmp_path, files)
     for _ in range(2):
@@ -100,7 +109,8 @@ def test_nothing_outside_the_root_is_read(tmp_path: Path) -> None:
 def test_symlinked_module_outside_root_is_not_followed(tmp_path: Path) -> None:
     write(tmp_path, {"elsewhere/db.py": "def get_db():\n    yield 1\n", "proj/pyproject.toml": ""})
     os.symlink(tmp_path / "elsewhere/db.py", tmp_path / "proj/db.py")
-    write(tmp_path, {"proj/app.py": "from fastapi import Depends\nfrom db import get_db\ndef f(d=Depends(get_db())):\n    pass\n"})
+    source = "from fastapi import Depends\nfrom db import get_db\ndef f(d=Depends(get_db())):\n    pass\n"
+    write(tmp_path, {"proj/app.py": source})
     assert lint(tmp_path / "proj/app.py") == []
 
 
