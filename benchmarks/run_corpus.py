@@ -1,10 +1,12 @@
 """Run the plugin's core over a source tree without the rest of flake8.
 
     python benchmarks/run_corpus.py CORPUS_DIR [--select FAD1,FAD2] [--jobs N] [--all-codes]
+                                               [--out DIR]
 
 Prints every finding as ``path:line:col: message`` (col 1-based, as flake8
 prints it), then the count per code and any exception the plugin raised (with
-its traceback).  Each top-level folder of CORPUS_DIR (one package of the
+its traceback).  With ``--out DIR`` the findings are also written one file
+per code (``DIR/FAD001.txt``), for triage.  Each top-level folder of CORPUS_DIR (one package of the
 corpus) is one work item; files are linted in sorted order.  Exit status 1 if
 the plugin raised anywhere.
 
@@ -60,6 +62,7 @@ def main() -> int:
     parser.add_argument("--all-codes", action="store_true", help="include opt-in codes")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--option", action="append", default=[], help="e.g. --fad-max-dependencies=2")
+    parser.add_argument("--out", type=Path, help="also write findings per code into this folder")
     args = parser.parse_args()
     if args.select:
         prefixes = tuple(p.strip() for p in args.select.split(",") if p.strip())
@@ -72,13 +75,20 @@ def main() -> int:
         folders = [str(args.corpus)]
     work = [(f, prefixes, tuple(args.option)) for f in folders]
     counts: collections.Counter[str] = collections.Counter()
+    by_code: dict[str, list[str]] = collections.defaultdict(list)
     all_errors: list[str] = []
     with multiprocessing.Pool(args.jobs) as pool:
         for findings, errors in pool.imap(lint_tree, work):
             for line in findings:
                 print(line)
-                counts[line.split(": ", 1)[1].split(" ", 1)[0]] += 1
+                code = line.split(": ", 1)[1].split(" ", 1)[0]
+                counts[code] += 1
+                by_code[code].append(line)
             all_errors.extend(errors)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for code, lines in by_code.items():
+            (args.out / f"{code}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n# findings per code", file=sys.stderr)
     for code in sorted(counts):
         print(f"{code}: {counts[code]}", file=sys.stderr)
