@@ -17,7 +17,7 @@ and work on one function's own body, iteratively.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
@@ -171,6 +171,7 @@ _POOLED: dict[str, str] = {
     "elasticsearch.Elasticsearch": _POOL,
     "elasticsearch.AsyncElasticsearch": _POOL,
 }
+_POOLED_TAILS = frozenset(n.rsplit(".", 1)[-1] for n in _POOLED)
 _CLOSABLE = frozenset({"aiohttp.ClientSession", "httpx.Client", "httpx.AsyncClient"})
 # A client over a shared pool is cheap: ``Redis(connection_pool=pool)``,
 # ``httpx.AsyncClient(transport=shared)``, ``aiohttp.ClientSession(connector=shared)``.
@@ -220,6 +221,8 @@ _PLAIN_DATA_TYPES = frozenset(
 _BUILTIN_TYPES = frozenset(t.rsplit(".", 1)[1] for t in _PLAIN_DATA_TYPES if t.startswith("builtins."))
 _BACKGROUND_TASKS = "fastapi.BackgroundTasks"
 _BACKGROUND_TASK = frozenset({"fastapi.BackgroundTask", "starlette.background.BackgroundTask"})
+_BACKGROUND_TASK_TAILS = frozenset({"BackgroundTask"})
+_TASKS_TAILS = frozenset({"BackgroundTasks"})
 _REQUEST_TYPES = frozenset({"fastapi.Request", "fastapi.requests.HTTPConnection", "fastapi.WebSocket"})
 
 # FAD206: clients, and what reaches the network.
@@ -261,19 +264,44 @@ _CONNECT_FUNCTIONS = frozenset(
         "urllib.request.urlopen",
     }
 )
+_CONNECT_TAILS = frozenset(n.rsplit(".", 1)[-1] for n in _CONNECT_FUNCTIONS)
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
+    pooled = _pooled_names(ctx)
     for info in ctx.request_functions():
         is_dep = ctx.is_dependency(info)
         if is_dep and is_generator(info.node) and not _not_a_dependency(ctx, info):
             sites = yield_sites(info.node)
             yield from _unprotected_cleanup(info, sites)
             yield from _swallowing_handlers(ctx, info, sites)
-        yield from _pooled_per_request(ctx, info)
-        yield from _background_tasks(ctx, info)
+        calls = [n for n in own_nodes(info.node) if isinstance(n, ast.Call)]
+        if not calls:
+            continue
+        yield from _pooled_per_request(ctx, info, calls, pooled)
+        yield from _background_tasks(ctx, info, calls)
         if is_dep:
-            yield from _unguarded_service_calls(ctx, info)
+            yield from _unguarded_service_calls(ctx, info, calls, pooled)
+
+
+def _external(
+    ctx: FileContext, expr: ast.expr, scope: Scope, names: Collection[str], tails: Collection[str]
+) -> Optional[str]:
+    """The canonical name of ``expr`` if it is one of ``names`` (cheap test first).
+
+    ``tails`` are the last components of ``names``: an import of a project
+    module that re-exports one of them keeps the name, so only those are
+    resolved through the project.
+    """
+    direct = ctx.module.imports.canonical(expr)
+    if direct is None or (direct not in names and direct.rsplit(".", 1)[-1] not in tails):
+        return None
+    name = ctx.canonical(expr, scope)
+    return name if name is not None and name in names else None
+
+
+def _tails(names: Collection[str]) -> frozenset[str]:
+    return frozenset(n.rsplit(".", 1)[-1] for n in names)
 
 
 # ----------------------------------------------------------------------------- yield shape
@@ -654,21 +682,22 @@ def _pooled_names(ctx: FileContext) -> dict[str, str]:
     return table
 
 
-def _pooled_per_request(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
+def _pooled_per_request(
+    ctx: FileContext, info: FunctionInfo, all_calls: list[ast.Call], table: dict[str, str]
+) -> Iterator[Finding]:
     node = info.node
     for deco in node.decorator_list:
         target = deco.func if isinstance(deco, ast.Call) else deco
         name = dotted(target)
         if name is not None and name.rsplit(".", 1)[-1] in _CACHING_DECORATORS:
             return
-    table = _pooled_names(ctx)
+    tails = _POOLED_TAILS if table is _POOLED else _tails(table)
     scope = info.parents + (node,)
     calls: list[tuple[ast.Call, str]] = []
-    for sub in own_nodes(node):
-        if isinstance(sub, ast.Call):
-            name = ctx.canonical(sub.func, scope)
-            if name in table:
-                calls.append((sub, name))
+    for sub in all_calls:
+        name = _external(ctx, sub.func, scope, table, tails)
+        if name is not None:
+            calls.append((sub, name))
     if not calls:
         return
     uses, closed = _call_uses(node)
@@ -734,19 +763,23 @@ def _call_uses(func: FunctionNode) -> tuple[dict[int, str], set[str]]:
 # ----------------------------------------------------------------------------- FAD204 / FAD205
 
 
-def _background_tasks(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
+def _background_tasks(
+    ctx: FileContext, info: FunctionInfo, calls: list[ast.Call]
+) -> Iterator[Finding]:
     node = info.node
     scope = info.parents + (node,)
-    receivers = _task_receivers(ctx, info)
+    receivers: Optional[set[str]] = None
     decls: Optional[dict[str, ParamDecl]] = None
-    for sub in own_nodes(node):
-        if not isinstance(sub, ast.Call):
-            continue
+    for sub in calls:
         func = sub.func
         if isinstance(func, ast.Attribute) and func.attr == "add_task":
-            if not (isinstance(func.value, ast.Name) and func.value.id in receivers):
+            if not isinstance(func.value, ast.Name):
                 continue
-        elif ctx.canonical(func, scope) not in _BACKGROUND_TASK:
+            if receivers is None:
+                receivers = _task_receivers(ctx, info)
+            if func.value.id not in receivers:
+                continue
+        elif _external(ctx, func, scope, _BACKGROUND_TASK, _BACKGROUND_TASK_TAILS) is None:
             continue
         task = sub.args[0] if sub.args and not isinstance(sub.args[0], ast.Starred) else keyword(
             sub, "func"
@@ -767,17 +800,18 @@ def _background_tasks(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]
 def _task_receivers(ctx: FileContext, info: FunctionInfo) -> set[str]:
     """Names that hold the request's ``BackgroundTasks`` (a parameter or a local instance)."""
     names: set[str] = set()
+    wanted = (_BACKGROUND_TASKS,)
     for param, _ in iter_params(info.node):
         ann = param.annotation
         parts = annotated_parts(ctx.module.imports, ann)
         if parts:
             ann = parts[0]
-        if ann is not None and ctx.canonical(ann, info.parents) == _BACKGROUND_TASKS:
+        if ann is not None and _external(ctx, ann, info.parents, wanted, _TASKS_TAILS):
             names.add(param.arg)
     scope = info.parents + (info.node,)
     for name, values in ctx.module.assignments.get(id(info.node), {}).items():
         for value in values:
-            if isinstance(value, ast.Call) and ctx.canonical(value.func, scope) == _BACKGROUND_TASKS:
+            if isinstance(value, ast.Call) and _external(ctx, value.func, scope, wanted, _TASKS_TAILS):
                 names.add(name)
     return names
 
@@ -965,12 +999,22 @@ def _handles_errors(func: FunctionNode) -> bool:
 # ----------------------------------------------------------------------------- FAD206
 
 
-def _unguarded_service_calls(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
+def _unguarded_service_calls(
+    ctx: FileContext, info: FunctionInfo, calls: list[ast.Call], pooled: dict[str, str]
+) -> Iterator[Finding]:
     node = info.node
     scope = info.parents + (node,)
-    clients = _client_names(ctx, info)
+    candidates = {
+        id(call)
+        for call in calls
+        if (isinstance(call.func, ast.Attribute) and call.func.attr in _SERVICE_METHODS)
+        or _external(ctx, call.func, scope, _CONNECT_FUNCTIONS, _CONNECT_TAILS) is not None
+    }
+    if not candidates:
+        return
+    clients = _client_names(ctx, info, pooled)
     for call, guarded in _calls_with_guard(node):
-        if guarded:
+        if guarded or id(call) not in candidates:
             continue
         func = call.func
         label: Optional[str] = None
@@ -978,33 +1022,35 @@ def _unguarded_service_calls(ctx: FileContext, info: FunctionInfo) -> Iterator[F
             if _is_client(ctx, func.value, clients, scope):
                 label = dotted(func) or func.attr
         if label is None:
-            name = ctx.canonical(func, scope)
-            if name in _CONNECT_FUNCTIONS:
-                label = dotted(func) or str(name)
+            name = _external(ctx, func, scope, _CONNECT_FUNCTIONS, _CONNECT_TAILS)
+            if name is not None:
+                label = dotted(func) or name
         if label is not None:
             yield finding(call, FAD206, call=label, func=info.name)
 
 
-def _client_names(ctx: FileContext, info: FunctionInfo) -> set[str]:
+def _client_names(ctx: FileContext, info: FunctionInfo, pooled: dict[str, str]) -> set[str]:
     """Local names that hold a known client: typed parameters and assignments in the body."""
     names: set[str] = set()
     requests: set[str] = set()
     scope = info.parents + (info.node,)
     for decl in ctx.project.signature(ctx.module, info):
+        if decl.param.annotation is None:
+            continue
         type_name = _param_type_name(ctx, decl)
         if type_name in _CLIENT_TYPES:
             names.add(decl.param.arg)
         elif type_name in _REQUEST_TYPES:
             requests.add(decl.param.arg)
-    known = _pooled_names(ctx)
+    sources = frozenset(pooled) | _CONNECT_FUNCTIONS
+    tails = _tails(sources)
 
     def is_source(expr: ast.expr) -> bool:
         if isinstance(expr, ast.Await):
             expr = expr.value
         if isinstance(expr, ast.Call):
             func = expr.func
-            name = ctx.canonical(func, scope)
-            if name in known or name in _CONNECT_FUNCTIONS:
+            if _external(ctx, func, scope, sources, tails) is not None:
                 return True
             if isinstance(func, ast.Attribute) and func.attr in _ACQUIRE_METHODS:
                 return _is_client(ctx, func.value, names, scope, requests)
