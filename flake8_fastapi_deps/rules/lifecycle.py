@@ -463,8 +463,11 @@ def _releases(stmt: ast.stmt) -> bool:
             name = func.attr if isinstance(func, ast.Attribute) else (
                 func.id if isinstance(func, ast.Name) else None
             )
-            if name is not None and name.lower().lstrip("_") in _RELEASE_NAMES:
-                return True
+            if name is None or name.lower().lstrip("_") not in _RELEASE_NAMES:
+                continue
+            if name == "reset" and len(node.args) == 1 and not node.keywords:
+                continue  # ContextVar.reset(token): the request's context is discarded anyway
+            return True
     return False
 
 
