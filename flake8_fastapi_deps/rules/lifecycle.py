@@ -114,7 +114,6 @@ _NOT_ROUTE_ERRORS = frozenset(
         "SystemExit",
         "asyncio.CancelledError",
         "asyncio.exceptions.CancelledError",
-        "anyio.get_cancelled_exc_class",
     }
 )
 _NO_RETURN_TYPES = frozenset(
@@ -479,9 +478,6 @@ def _classify(stmt: ast.stmt) -> tuple[str, Optional[ast.stmt]]:
         return "other", None
     blocks = _child_blocks(stmt)
     if blocks:
-        for root in _header(stmt):
-            if isinstance(root, ast.stmt) and _releases(root):  # pragma: no cover
-                return "cleanup", stmt
         for _, block, _ in blocks:
             for inner in block:
                 kind, work = _classify(inner)
