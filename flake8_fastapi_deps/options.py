@@ -101,6 +101,14 @@ SPECS: tuple[OptionSpec, ...] = (
         "always count as tests).",
         _globs("--fad-test-patterns"),
     ),
+    OptionSpec(
+        "--fad-pooled-constructors",
+        "pooled_constructors",
+        "",
+        "Extra constructors (dotted names) of long-lived clients or pools that FAD203 "
+        "reports when called per request, e.g. mylib.make_client.",
+        _names("--fad-pooled-constructors"),
+    ),
 )
 
 
@@ -110,6 +118,7 @@ class Options:
 
     router_classes: tuple[str, ...] = ()
     test_patterns: tuple[str, ...] = ("test_*.py", "*_test.py", "conftest.py")
+    pooled_constructors: tuple[str, ...] = ()
 
     @classmethod
     def from_namespace(cls, namespace: object) -> Options:

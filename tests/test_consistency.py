@@ -71,3 +71,12 @@ def test_ci_runs_the_readme_test_command() -> None:
     test_command = next(b for b in blocks if "pytest" in b).strip()
     ci_lines = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert test_command in ci_lines
+
+
+def test_readme_tables_are_generated_from_the_registry() -> None:
+    import subprocess
+    import sys
+
+    script = REPO / "docs" / "readme_table.py"
+    result = subprocess.run([sys.executable, str(script), "--check"], cwd=REPO)
+    assert result.returncode == 0, "README tables are stale: run python docs/readme_table.py"

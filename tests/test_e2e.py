@@ -13,7 +13,7 @@ import pytest
 from flake8_fastapi_deps import __version__
 from flake8_fastapi_deps.registry import ALL_RULES
 
-from .harness import FIXTURES, PROJECTS, expectations
+from .harness import FIXTURES, PROJECTS, expectations, header_values, supported
 
 _LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) ")
 
@@ -180,20 +180,28 @@ def test_loads_with_flake8_bugbear_without_option_clash(tmp_path: Path) -> None:
 
 
 def test_noqa_on_the_reported_line_silences_it(tmp_path: Path) -> None:
-    """Every finding lands on a line where `# noqa: FADxxx` works."""
+    """Every expected finding lands on a line where `# noqa: FADxxx` works."""
     tree = tmp_path / "fixtures"
     shutil.copytree(FIXTURES, tree)
+    expected: set[tuple[str, int, str]] = set()
     for path in tree.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(tree).as_posix()
+        if supported(path) and not header_values(text, "fad-options"):
+            expected |= {(rel, line, code) for line, _, code in expectations(text)}
         swapped = re.sub(
-            r"#\s*((?:FAD\d{3}:\d+\s*)+)(.*)$",
+            r"#[ \t]*((?:FAD\d{3}:\d+[ \t]*)+)(.*)$",
             lambda m: "# noqa: " + ",".join(re.findall(r"FAD\d{3}", m.group(1))),
             text,
             flags=re.M,
         )
         path.write_text(swapped, encoding="utf-8")
+
+    def found(result: subprocess.CompletedProcess[str]) -> set[tuple[str, int, str]]:
+        return {(Path(p).as_posix(), line, code) for p, line, _, code in parsed(result.stdout)}
+
     codes = ",".join(sorted(ALL_RULES))
-    before = flake8("--isolated", "--select", codes, "--disable-noqa", ".", cwd=tree)
-    after = flake8("--isolated", "--select", codes, ".", cwd=tree)
-    assert parsed(before.stdout), before.stderr
-    assert parsed(after.stdout) == [], after.stdout
+    before = found(flake8("--isolated", "--select", codes, "--disable-noqa", ".", cwd=tree))
+    after = found(flake8("--isolated", "--select", codes, ".", cwd=tree))
+    assert expected and expected <= before
+    assert not (after & expected), sorted(after & expected)
