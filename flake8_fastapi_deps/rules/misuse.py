@@ -64,20 +64,20 @@ FAD008 = Rule(
 FAD009 = Rule(
     "FAD009",
     "depends-where-never-injected",
-    "{func} is called by {api}, which never injects dependencies; {param} gets no value",
+    "{param} of {func} is never injected: {api} does not resolve Depends",
     "Depends/Security in a function that FastAPI calls without dependency injection.",
 )
 FAD010 = Rule(
     "FAD010",
     "depends-in-model-field",
-    "{model}.{field} defaults to {marker}(...), which a request body never resolves; "
+    "{model}.{field} defaults to {marker}(...), never resolved in a request body; "
     "inject it in the route",
     "Depends as the default of a Pydantic model field.",
 )
 FAD011 = Rule(
     "FAD011",
     "depends-lost-in-postponed-annotation",
-    "{param}: FastAPI cannot evaluate {name} ({why}) and {effect}; bind {name} at runtime",
+    "{name} is {why}, so FastAPI cannot read {param}'s annotation and {effect}",
     "A Depends in a postponed annotation that FastAPI cannot evaluate.",
 )
 FAD012 = Rule(
@@ -89,8 +89,7 @@ FAD012 = Rule(
 FAD013 = Rule(
     "FAD013",
     "context-manager-dependency",
-    "{callee} is wrapped by @{deco}, so {marker}({callee}) fails on every request; "
-    "drop the decorator",
+    "@{deco} {callee} breaks every request as a dependency; drop the decorator",
     "A @contextmanager/@asynccontextmanager function passed to Depends.",
 )
 RULES = (FAD006, FAD007, FAD008, FAD009, FAD010, FAD011, FAD012, FAD013)
@@ -500,15 +499,19 @@ def _conflicting_markers(ctx: FileContext) -> Iterator[Finding]:
         for param, default in iter_params(info.node):
             markers = _fastapi_markers(project, mod, param.annotation)
             if isinstance(default, ast.Call) and _is_marker(mod, default) and markers:
-                dep = any(m.kind == "dep" for m in markers)
                 label = _label(mod.imports.canonical(default.func))
-                what = "Depends" if dep else "a FastAPI marker"
+                first = markers[-1]
+                inner = (
+                    _label(first.module.imports.canonical(first.call.func))
+                    if first.kind == "dep"
+                    else dotted(first.call.func) or "a marker"
+                )
                 yield finding(
                     default,
                     FAD008,
                     param=param.arg,
-                    problem=f"has {what} in Annotated and a {label} default; "
-                    "FastAPI refuses it at startup (AssertionError)",
+                    problem=f"has {inner} in Annotated and a {label} default; "
+                    "FastAPI refuses this (AssertionError)",
                 )
                 continue
             parts = annotated_parts(mod.imports, param.annotation)
@@ -538,8 +541,7 @@ def _dropped_markers(
         last.call,
         FAD008,
         param=what,
-        problem=f"has {len(markers)} markers in Annotated; FastAPI uses only the last and "
-        f"ignores {shown}",
+        problem=f"has {len(markers)} markers in Annotated; FastAPI uses the last, ignoring {shown}",
     )
 
 
@@ -766,7 +768,7 @@ def _called_functions(
             continue
         if base_http and name == "__call__":
             continue  # BaseHTTPMiddleware's own __call__ is the one that runs
-        yield method, _Caller(f"{caller.api} ({target.node.name}.{name})", count, kws)
+        yield method, _Caller(caller.api, count, kws)
 
 
 def _never_injected(ctx: FileContext) -> Iterator[Finding]:
@@ -807,9 +809,7 @@ def _never_injected(ctx: FileContext) -> Iterator[Finding]:
             else:
                 continue
             assert isinstance(node, (ast.expr, ast.arg))
-            yield finding(
-                node, FAD009, func=info.name, api=caller.api, param=decl.param.arg
-            )
+            yield finding(node, FAD009, func=info.qualname, api=caller.api, param=decl.param.arg)
 
 
 def _is_static(project: Project, mod: ModuleInfo, node: FunctionNode) -> bool:
@@ -1029,9 +1029,9 @@ def _postponed(ctx: FileContext) -> Iterator[Finding]:
                 if why is None:
                     continue
                 effect = (
-                    "fails at startup (TypeError: ForwardRef is not callable)"
+                    "Depends() fails at startup"
                     if empty_default and not own
-                    else "drops the Depends (it becomes a query parameter)"
+                    else "drops its Depends"
                 )
                 yield finding(name, FAD011, param=param.arg, name=name.id, why=why, effect=effect)
                 break
@@ -1046,7 +1046,7 @@ def _tc_alias_has_marker(project: Project, mod: ModuleInfo, name: str) -> bool:
 
 def _unbound(mod: ModuleInfo, name: str, before_line: Optional[int]) -> Optional[str]:
     if name in mod.type_checking_names and name not in mod.toplevel:
-        return "imported only under TYPE_CHECKING"
+        return "TYPE_CHECKING-only"
     if before_line is None:
         return None
     lines, star = _first_bindings(mod)
