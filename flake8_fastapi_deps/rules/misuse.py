@@ -167,14 +167,25 @@ def _fastapi_markers(
     """
     if expr is None or depth > 4:
         return []
+    table = mod.cache.setdefault("fad_markers", {})
+    assert isinstance(table, dict)
+    cached = table.get(id(expr))
+    if isinstance(cached, list):
+        return cached
+    result = _markers_uncached(project, mod, expr, depth)
+    table[id(expr)] = result
+    return result
+
+
+def _markers_uncached(project: Project, mod: ModuleInfo, expr: ast.expr, depth: int) -> list[_Marker]:
     parts = annotated_parts(mod.imports, expr)
     if parts is None:
-        if isinstance(expr, (ast.Name, ast.Attribute)):
-            sym = project.resolve(mod, expr)
-            if isinstance(sym, ValueSym) and isinstance(sym.value, ast.Subscript):
-                return _fastapi_markers(project, sym.module, sym.value, depth + 1)
+        if isinstance(expr, (ast.Name, ast.Attribute)) and _may_be_alias(mod, expr):
+            alias = _alias(project, mod, expr)
+            if alias is not None:
+                return _fastapi_markers(project, alias.module, alias.value, depth + 1)
         return []
-    found = _fastapi_markers(project, mod, parts[0], depth + 1)
+    found = list(_fastapi_markers(project, mod, parts[0], depth + 1))
     for meta in parts[1:]:
         if not isinstance(meta, ast.Call):
             continue
@@ -184,6 +195,35 @@ def _fastapi_markers(
         elif name in _PARAM_MARKERS:
             found.append(_Marker(meta, mod, "param"))
     return found
+
+
+def _alias(project: Project, mod: ModuleInfo, expr: Union[ast.Name, ast.Attribute]) -> Optional[ValueSym]:
+    """The module-level ``X = <subscript>`` that ``expr`` names, cached per module and text."""
+    table = mod.cache.setdefault("fad_alias", {})
+    assert isinstance(table, dict)
+    text = dotted(expr)
+    if text in table:
+        found = table[text]
+        return found if isinstance(found, ValueSym) else None
+    sym = project.resolve(mod, expr)
+    result = sym if isinstance(sym, ValueSym) and isinstance(sym.value, ast.Subscript) else None
+    table[text] = result
+    return result
+
+
+def _may_be_alias(mod: ModuleInfo, expr: Union[ast.Name, ast.Attribute]) -> bool:
+    """Can ``expr`` name a module-level alias (cheap test before resolving)?"""
+    head: ast.expr = expr
+    while isinstance(head, ast.Attribute):
+        head = head.value
+    if not isinstance(head, ast.Name):
+        return False
+    binding = mod.toplevel.get(head.id)
+    if binding is None:
+        return head.id in mod.imports.names
+    if isinstance(expr, ast.Name):
+        return isinstance(binding, (ast.Subscript, ast.Import, ast.ImportFrom))
+    return isinstance(binding, (ast.Import, ast.ImportFrom))
 
 
 def _annotated_aliases(mod: ModuleInfo) -> Iterator[tuple[str, ast.Subscript]]:
@@ -555,7 +595,33 @@ class _Caller:
     api: str
     positional: int
     keywords: Optional[frozenset[str]] = frozenset()  # None: **kwargs passed
-    decorated_ok: bool = False  # registered by a decorator: other decorators checked already
+
+
+@dataclass(eq=False)
+class _Raw:
+    """A registration with a non-DI API, as written (resolved only when needed).
+
+    ``target`` names the registered function or middleware class (or is the
+    decorated function itself); ``obj`` is the app/router whose method
+    registers it, ``ctor`` the app constructor taking it as a keyword.
+    """
+
+    module: ModuleInfo
+    target: Union[ast.expr, FunctionInfo]
+    scope: Scope
+    caller: _Caller
+    obj: Optional[ast.expr] = None
+    ctor: Optional[ast.Call] = None
+    middleware_call: Optional[ast.Call] = None  # add_middleware(...) / Middleware(...)
+    inner_decorators: tuple[ast.expr, ...] = ()
+
+    @property
+    def name(self) -> Optional[str]:
+        if isinstance(self.target, FunctionInfo):
+            return self.target.name
+        if isinstance(self.target, ast.Attribute):
+            return self.target.attr
+        return self.target.id if isinstance(self.target, ast.Name) else None
 
 
 _HANDLER_DECORATORS = {
@@ -576,52 +642,44 @@ _APP_CLASSES = frozenset(
     {"fastapi.FastAPI", "fastapi.APIRouter", "starlette.applications.Starlette",
      "starlette.routing.Router"}
 )
+_APP_KEYWORDS = frozenset({"lifespan", "on_startup", "on_shutdown", "exception_handlers"})
 _MIDDLEWARE = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
 _STARLETTE_ROUTES = frozenset({"starlette.routing.Route", "starlette.routing.WebSocketRoute"})
 _BASE_HTTP_MIDDLEWARE = frozenset(
     {"starlette.middleware.base.BaseHTTPMiddleware", "fastapi.middleware.base.BaseHTTPMiddleware"}
 )
 _REGISTRATION_TEXT = re.compile(
-    rb"middleware|exception_handler|on_event|event_handler|lifespan|on_startup|on_shutdown"
-    rb"|add_route|websocket_route|\.route\(|Route\("
+    rb"\.middleware\(|add_middleware|Middleware\(|exception_handler|\.on_event\(|add_event_handler"
+    rb"|lifespan=|on_startup=|on_shutdown=|add_route|websocket_route|\.route\(|Route\("
 )
+_FRAMEWORK_TEXT = re.compile(rb"fastapi|starlette")
 _CM_DECORATORS = frozenset(_CONTEXT_MANAGERS)
-
-Target = Union[FuncSym, ClassSym]
-Registration = tuple[Target, _Caller, Optional[ast.Call]]  # call: for middleware classes
+_METHODS_CALLED = frozenset({"__init__", "__call__", "dispatch"})
 
 
-def _app_expr(ctx_project: Project, mod: ModuleInfo, expr: ast.expr, scope: Scope) -> bool:
-    return ctx_project.is_router_expr(mod, expr, scope, strict=True)
-
-
-def _app_constructor(project: Project, mod: ModuleInfo, call: ast.Call, scope: Scope) -> bool:
-    sym = project.resolve(mod, call.func, scope)
-    if isinstance(sym, ExternalSym):
-        return sym.name in _APP_CLASSES
-    return project.is_router_class(sym)
-
-
-def _registrations(project: Project, mod: ModuleInfo) -> list[Registration]:
-    """Functions and middleware classes ``mod`` hands to APIs that call them without DI."""
-    cached = mod.cache.get("fad009_registrations")
+def _raw_registrations(mod: ModuleInfo) -> list[_Raw]:
+    """Every non-DI registration in ``mod``, found syntactically (no other file read)."""
+    cached = mod.cache.get("fad009_raw")
     if isinstance(cached, list):
         return cached
-    found: list[Registration] = []
-    mod.cache["fad009_registrations"] = found
+    found: list[_Raw] = []
+    mod.cache["fad009_raw"] = found
+    imports = mod.imports
+    if not (imports.imports_fastapi() or any(m.startswith("starlette") for m in imports.modules)):
+        return found
     for info in mod.functions:
         decos = info.node.decorator_list
         for index, deco in enumerate(decos):
             if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)):
                 continue
             spec = _HANDLER_DECORATORS.get(deco.func.attr)
-            if spec is None or not _app_expr(project, mod, deco.func.value, info.parents):
+            if spec is None:
                 continue
-            if any(not _transparent(project, mod, d) for d in decos[index + 1 :]):
-                break  # an inner decorator may inject (``@inject``) or change the signature
-            obj = dotted(deco.func.value) or "app"
+            obj = deco.func.value
+            label = spec[0].format(obj=dotted(obj) or "app")
             found.append(
-                (FuncSym(mod, info), _Caller(spec[0].format(obj=obj), spec[1], decorated_ok=True), None)
+                _Raw(mod, info, info.parents, _Caller(label, spec[1]), obj=obj,
+                     inner_decorators=tuple(decos[index + 1 :]))
             )
             break
     for call, scope in mod.calls:
@@ -629,49 +687,39 @@ def _registrations(project: Project, mod: ModuleInfo) -> list[Registration]:
         if isinstance(func, ast.Attribute) and func.attr in _HANDLER_METHODS:
             label, index, names, positional = _HANDLER_METHODS[func.attr]
             arg = _argument(call, index, names)
-            if arg is not None and _app_expr(project, mod, func.value, scope):
-                target = _target(project, mod, arg, scope)
-                if isinstance(target, FuncSym):
-                    api = label.format(obj=dotted(func.value) or "app")
-                    found.append((target, _Caller(api, positional), None))
-            continue
-        if isinstance(func, ast.Attribute) and func.attr == "add_middleware":
-            if call.args and _app_expr(project, mod, func.value, scope):
-                target = _target(project, mod, call.args[0], scope)
-                if isinstance(target, ClassSym):
-                    api = f"{dotted(func.value) or 'app'}.add_middleware"
-                    found.append((target, _Caller(api, 1), call))
-            continue
-        name = project.canonical(mod, func, scope)
-        if name in _MIDDLEWARE and call.args:
-            target = _target(project, mod, call.args[0], scope)
-            if isinstance(target, ClassSym):
-                found.append((target, _Caller("Middleware(...)", 1), call))
-            continue
-        if name in _STARLETTE_ROUTES:
-            arg = _argument(call, 1, ("endpoint",))
-            target = _target(project, mod, arg, scope) if arg is not None else None
-            if isinstance(target, FuncSym):
-                found.append((target, _Caller(f"{name.rsplit('.', 1)[1]}(...)", 1), None))
-            continue
-        if not call.keywords or not _app_constructor(project, mod, call, scope):
-            continue
-        owner = dotted(func) or "FastAPI"
-        for kw in call.keywords:
-            if kw.arg == "lifespan":
-                target = _target(project, mod, kw.value, scope)
-                if isinstance(target, FuncSym):
-                    found.append((target, _Caller(f"{owner}(lifespan=...)", 1), None))
-            elif kw.arg in ("on_startup", "on_shutdown") and isinstance(kw.value, (ast.List, ast.Tuple)):
-                for item in kw.value.elts:
-                    target = _target(project, mod, item, scope)
-                    if isinstance(target, FuncSym):
-                        found.append((target, _Caller(f"{owner}({kw.arg}=...)", 0), None))
-            elif kw.arg == "exception_handlers" and isinstance(kw.value, ast.Dict):
-                for item in kw.value.values:
-                    target = _target(project, mod, item, scope)
-                    if isinstance(target, FuncSym):
-                        found.append((target, _Caller(f"{owner}(exception_handlers=...)", 2), None))
+            if arg is not None:
+                api = label.format(obj=dotted(func.value) or "app")
+                found.append(_Raw(mod, arg, scope, _Caller(api, positional), obj=func.value))
+        elif isinstance(func, ast.Attribute) and func.attr == "add_middleware":
+            if call.args:
+                api = f"{dotted(func.value) or 'app'}.add_middleware"
+                found.append(
+                    _Raw(mod, call.args[0], scope, _Caller(api, 1), obj=func.value, middleware_call=call)
+                )
+        elif any(kw.arg in _APP_KEYWORDS for kw in call.keywords):
+            owner = dotted(func) or "FastAPI"
+            for kw in call.keywords:
+                if kw.arg == "lifespan":
+                    items, positional = [kw.value], 1
+                elif kw.arg in ("on_startup", "on_shutdown") and isinstance(kw.value, (ast.List, ast.Tuple)):
+                    items, positional = list(kw.value.elts), 0
+                elif kw.arg == "exception_handlers" and isinstance(kw.value, ast.Dict):
+                    items, positional = list(kw.value.values), 2
+                else:
+                    continue
+                caller = _Caller(f"{owner}({kw.arg}=...)", positional)
+                found.extend(_Raw(mod, item, scope, caller, ctor=call) for item in items)
+        else:
+            name = imports.canonical(func)
+            if name in _MIDDLEWARE and call.args:
+                found.append(
+                    _Raw(mod, call.args[0], scope, _Caller("Middleware(...)", 1), middleware_call=call)
+                )
+            elif name in _STARLETTE_ROUTES:
+                arg = _argument(call, 1, ("endpoint",))
+                if arg is not None:
+                    label = f"{name.rsplit('.', 1)[1]}(...)"
+                    found.append(_Raw(mod, arg, scope, _Caller(label, 1)))
     return found
 
 
@@ -689,117 +737,146 @@ def _transparent(project: Project, mod: ModuleInfo, deco: ast.expr) -> bool:
     return name in _CM_DECORATORS or name in _TRANSPARENT
 
 
-def _target(project: Project, mod: ModuleInfo, expr: ast.expr, scope: Scope) -> Optional[Target]:
-    if not isinstance(expr, (ast.Name, ast.Attribute)):
+def _resolve_raw(project: Project, raw: _Raw) -> Optional[Union[FuncSym, ClassSym]]:
+    """The registered function or middleware class, once the API is proven FastAPI's/Starlette's."""
+    mod = raw.module
+    if raw.obj is not None and not project.is_router_expr(mod, raw.obj, raw.scope, strict=True):
         return None
-    sym = project.resolve(mod, expr, scope)
-    if isinstance(sym, FuncSym):
-        if sym.info.cls is not None:
-            return None  # a method: how it is bound is not visible here
-        return sym
-    if isinstance(sym, ClassSym):
-        return sym
+    if raw.ctor is not None:
+        sym = project.resolve(mod, raw.ctor.func, raw.scope)
+        known = sym.name in _APP_CLASSES if isinstance(sym, ExternalSym) else project.is_router_class(sym)
+        if not known:
+            return None
+    if isinstance(raw.target, FunctionInfo):
+        # inner decorators run first: one that is not transparent may inject (``@inject``)
+        if not all(_transparent(project, mod, d) for d in raw.inner_decorators):
+            return None
+        return FuncSym(mod, raw.target)
+    if not isinstance(raw.target, (ast.Name, ast.Attribute)):
+        return None
+    sym = project.resolve(mod, raw.target, raw.scope)
+    if raw.middleware_call is not None:
+        return sym if isinstance(sym, ClassSym) else None
+    if isinstance(sym, FuncSym) and sym.info.cls is None:  # methods: binding not visible here
+        if all(_transparent(project, sym.module, d) for d in sym.node.decorator_list):
+            return sym
     return None
 
 
-def _registered(ctx: FileContext) -> dict[tuple[int, int], tuple[FuncSym, _Caller]]:
-    """Functions of this file called by a non-DI API, from this file or the project."""
-    project = ctx.project
-    path = ctx.module.path
-    result: dict[tuple[int, int], tuple[FuncSym, _Caller]] = {}
-    sources: list[Registration] = list(_registrations(project, ctx.module))
-    if project.root is not None and path is not None:
-        sources.extend(_project_registrations(project).get(path, []))
-    for target, caller, call in sources:
-        for func, how in _called_functions(project, target, caller, call):
-            if func.module.path == path or func.module is ctx.module:
-                result.setdefault(func.info.key, (func, how))
-    return result
-
-
-def _project_registrations(project: Project) -> dict[str, list[Registration]]:
-    """Every project file's non-DI registrations, grouped by the file defining the target."""
-    cached = project.cache.get("fad009")
+def _registration_files(project: Project) -> dict[str, bytes]:
+    """Project files that may register functions with a non-DI API, with their text."""
+    cached = project.cache.get("fad009_files")
     if isinstance(cached, dict):
         return cached
-    index: dict[str, list[Registration]] = {}
-    project.cache["fad009"] = index
+    files: dict[str, bytes] = {}
+    project.cache["fad009_files"] = files
     for file in project.files():
         data = read_source(file)
-        if data is None or not _REGISTRATION_TEXT.search(data):
-            continue
-        mod = project.module_at(file)
-        if mod is None:
-            continue
-        for reg in _registrations(project, mod):
-            if reg[0].module.path is not None:
-                index.setdefault(reg[0].module.path, []).append(reg)
-    return index
+        if data is not None and _REGISTRATION_TEXT.search(data) and _FRAMEWORK_TEXT.search(data):
+            files[file] = data
+    return files
 
 
-def _called_functions(
-    project: Project, target: Target, caller: _Caller, call: Optional[ast.Call]
-) -> Iterator[tuple[FuncSym, _Caller]]:
-    if isinstance(target, FuncSym):
-        if caller.decorated_ok or all(_transparent(project, target.module, d) for d in target.node.decorator_list):
-            yield target, caller
+def _registrations_named(ctx: FileContext, name: str) -> Iterator[_Raw]:
+    """Registrations naming ``name``, in this file or (parsed on demand) elsewhere."""
+    yield from (raw for raw in _raw_registrations(ctx.module) if raw.name == name)
+    project = ctx.project
+    if project.root is None or ctx.module.path is None:
         return
-    # a middleware class: Starlette builds it with (app, *args, **kwargs) and calls it
-    # with (scope, receive, send); BaseHTTPMiddleware calls dispatch(request, call_next).
+    # elsewhere only calls can register it (a decorator sits on the def itself), with
+    # the name as an argument: ``(name``, ``, name``, ``=name``, ``[name``, ``mod.name``
+    raw_name = name.encode()
+    needle = re.compile(rb"[(,=\[.]\s*" + re.escape(raw_name) + rb"\b")
+    for file, data in _registration_files(project).items():
+        if file == ctx.module.path or raw_name not in data or not needle.search(data):
+            continue
+        other = project.module_at(file)
+        if other is not None and other is not ctx.module:
+            yield from (
+                raw for raw in _raw_registrations(other)
+                if raw.name == name and not isinstance(raw.target, FunctionInfo)
+            )
+
+
+def _caller_of(ctx: FileContext, info: FunctionInfo) -> Optional[_Caller]:
+    """How a non-DI API calls ``info`` (a function of this file), if one does."""
+    project = ctx.project
+    path = ctx.module.path
+    if info.cls is None:
+        for raw in _registrations_named(ctx, info.name):
+            sym = _resolve_raw(project, raw)
+            if isinstance(sym, FuncSym) and raw.middleware_call is None and _same(sym, info, path):
+                return raw.caller
+        return None
+    if info.name not in _METHODS_CALLED or info.node.decorator_list:
+        return None
+    # a method of a middleware class registered under its own name
+    for raw in _registrations_named(ctx, info.cls.name):
+        if raw.middleware_call is None:
+            continue
+        cls = _resolve_raw(project, raw)
+        if not isinstance(cls, ClassSym):
+            continue
+        for method, caller in _middleware_methods(project, cls, raw):
+            if _same(method, info, path):
+                return caller
+    return None
+
+
+def _same(sym: FuncSym, info: FunctionInfo, path: Optional[str]) -> bool:
+    return sym.info is info or (sym.module.path == path and sym.info.key == info.key)
+
+
+def _middleware_methods(
+    project: Project, cls: ClassSym, raw: _Raw
+) -> Iterator[tuple[FuncSym, _Caller]]:
+    """Starlette builds a middleware with (app, *args, **kwargs), calls it with
+    (scope, receive, send); BaseHTTPMiddleware calls dispatch(request, call_next)."""
+    call = raw.middleware_call
     keywords: Optional[frozenset[str]] = frozenset()
     positional = 1
     if call is not None:
-        if any(isinstance(a, ast.Starred) for a in call.args) or any(
-            kw.arg is None for kw in call.keywords
-        ):
+        args = call.args[1:]
+        if any(isinstance(a, ast.Starred) for a in args) or any(kw.arg is None for kw in call.keywords):
             keywords = None
         else:
-            positional += len(call.args) - 1
+            positional += len(args)
             keywords = frozenset(kw.arg for kw in call.keywords if kw.arg)
     base_http = any(
-        isinstance(b, ExternalSym) and b.name in _BASE_HTTP_MIDDLEWARE for b in project.class_bases(target)
+        isinstance(b, ExternalSym) and b.name in _BASE_HTTP_MIDDLEWARE for b in project.class_bases(cls)
     )
-    methods = [("__init__", positional, keywords), ("__call__", 3, frozenset())]
+    methods: list[tuple[str, int, Optional[frozenset[str]]]] = [("__init__", positional, keywords)]
     if base_http:
         methods.append(("dispatch", 2, frozenset()))
+    else:
+        methods.append(("__call__", 3, frozenset()))
     for name, count, kws in methods:
-        method = project.class_method(target, name)
+        method = project.class_method(cls, name)
         if method is None or method.node.decorator_list or kws is None:
             continue
-        if base_http and name == "__call__":
-            continue  # BaseHTTPMiddleware's own __call__ is the one that runs
-        yield method, _Caller(caller.api, count, kws)
+        yield method, _Caller(raw.caller.api, count, kws)
 
 
 def _never_injected(ctx: FileContext) -> Iterator[Finding]:
     mod = ctx.module
     project = ctx.project
-    candidates: list[tuple[FunctionInfo, list[ParamDecl]]] = []
     for info in mod.functions:
         decls = [
             d for d in project.signature(mod, info)
             if d.marker is not None and not isinstance(d.target, ast.Subscript)
         ]
-        if decls and not ctx.is_route(info) and not ctx.is_dependency(info):
-            candidates.append((info, decls))
-    if not candidates:
-        return
-    registered = _registered(ctx)
-    for info, decls in candidates:
-        entry = registered.get(info.key)
-        if entry is None:
+        if not decls or ctx.is_route(info) or ctx.is_dependency(info):
             continue
-        _, caller = entry
-        skip_self = 1 if info.cls is not None and not _is_static(project, mod, info.node) else 0
+        caller = _caller_of(ctx, info)
+        if caller is None or caller.keywords is None:
+            continue
+        skip_self = 1 if info.cls is not None else 0
         positional = [*info.node.args.posonlyargs, *info.node.args.args][skip_self:]
-        passed = {p.arg for p in positional[: caller.positional]}
-        if caller.keywords is None:
-            continue
-        passed |= caller.keywords
+        passed = {p.arg for p in positional[: caller.positional]} | caller.keywords
         for decl in decls:
             if decl.param.arg in passed:
                 continue
-            node: ast.AST
+            node: Union[ast.expr, ast.arg]
             if decl.via == "default" and decl.default is not None:
                 node = decl.default
             elif decl.via == "annotated" and decl.marker is not None:
@@ -808,15 +885,7 @@ def _never_injected(ctx: FileContext) -> Iterator[Finding]:
                 node = decl.param.annotation
             else:
                 continue
-            assert isinstance(node, (ast.expr, ast.arg))
             yield finding(node, FAD009, func=info.qualname, api=caller.api, param=decl.param.arg)
-
-
-def _is_static(project: Project, mod: ModuleInfo, node: FunctionNode) -> bool:
-    return any(
-        project.canonical(mod, d) in ("builtins.staticmethod",) or (isinstance(d, ast.Name) and d.id == "staticmethod")
-        for d in node.decorator_list
-    )
 
 
 # ----------------------------------------------------------------------------- FAD010
@@ -996,7 +1065,7 @@ def _postponed(ctx: FileContext) -> Iterator[Finding]:
         return
     project = ctx.project
     routes = ctx.routes
-    for info in mod.functions:
+    for info in ctx.request_functions():  # only what FastAPI reads: routes and dependencies
         route = routes.get(id(info.node))
         # a route decorated at module level is read when its def runs: later names are missing
         early = (
