@@ -9,6 +9,7 @@ silent unless the failure is certain from the source.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -115,6 +116,7 @@ _MODEL_BASES = frozenset(
     {"pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel",
      "pydantic.v1.main.BaseModel", "sqlmodel.SQLModel", "sqlmodel.main.SQLModel"}
 )
+_BUILTIN_NAMES = frozenset(dir(builtins))
 _REQUEST = "fastapi.Request"
 _BACKGROUND = "fastapi.BackgroundTasks"
 
@@ -394,6 +396,8 @@ def _router_overrides(ctx: FileContext, expr: ast.expr, scope: Scope, names: fro
             if isinstance(sym, ValueSym):
                 values = [(sym.module, sym.value)]
     for module, value in values:
+        if isinstance(value, ast.Call) and any(kw.arg == "route_class" for kw in value.keywords):
+            return True  # a custom APIRoute class may treat dependencies its own way
         target = value.func if isinstance(value, ast.Call) else value
         cls = ctx.project.resolve(module, target)
         if isinstance(cls, ClassSym) and any(
@@ -407,7 +411,7 @@ def _fastapi_owner(ctx: FileContext, owner: ast.Call, scope: Scope) -> bool:
     """Is the call taking ``dependencies=`` FastAPI's own (not a look-alike or an override)?"""
     func = owner.func
     if ctx.canonical(func, scope) in DEPENDENCIES_CONSTRUCTORS:
-        return True
+        return not any(kw.arg == "route_class" for kw in owner.keywords)
     if not isinstance(func, ast.Attribute) or func.attr not in DEPENDENCIES_METHODS:
         return False
     if not ctx.project.is_router_expr(ctx.module, func.value, scope, strict=True):
@@ -1118,6 +1122,8 @@ def _unbound(mod: ModuleInfo, name: str, before_line: Optional[int]) -> Optional
         return "TYPE_CHECKING-only"
     if before_line is None:
         return None
+    if name in _BUILTIN_NAMES:
+        return None  # until the module rebinds it, the builtin answers
     lines, star = _first_bindings(mod)
     first = lines.get(name)
     if first is None or first <= before_line or (star is not None and star < before_line):
