@@ -20,7 +20,6 @@ from ..model import (
     DEPENDENCIES_CONSTRUCTORS,
     DEPENDENCIES_METHODS,
     FunctionInfo,
-    FunctionNode,
     MarkerUse,
     ModuleInfo,
     Scope,
@@ -34,7 +33,6 @@ from ..project import (
     ClassSym,
     ExternalSym,
     FuncSym,
-    ParamDecl,
     Project,
     Symbol,
     ValueSym,
@@ -127,7 +125,7 @@ def _label(name: Optional[str]) -> str:
 
 def _typing(name: Optional[str]) -> Optional[str]:
     if name is not None and name.startswith("typing_extensions."):
-        return "typing." + name[len("typing_extensions.") :]
+        return "typing." + name[len("typing_extensions."):]
     return name
 
 
@@ -683,7 +681,7 @@ def _raw_registrations(mod: ModuleInfo) -> list[_Raw]:
             label = spec[0].format(obj=dotted(obj) or "app")
             found.append(
                 _Raw(mod, info, info.parents, _Caller(label, spec[1]), obj=obj,
-                     inner_decorators=tuple(decos[index + 1 :]))
+                     inner_decorators=tuple(decos[index + 1:]))
             )
             break
     for call, scope in mod.calls:
@@ -931,16 +929,19 @@ def _model_fields(ctx: FileContext) -> Iterator[Finding]:
             )
 
 
-def _class_key(sym: ClassSym) -> tuple[Optional[str], tuple[int, int]]:
+ClassKey = tuple[Optional[str], tuple[int, int]]  # (file, def key)
+
+
+def _class_key(sym: ClassSym) -> ClassKey:
     return (sym.module.path, def_key(sym.node))
 
 
-def _dependency_classes(project: Project, mod: ModuleInfo) -> set[tuple[Optional[str], tuple[int, int]]]:
+def _dependency_classes(project: Project, mod: ModuleInfo) -> set[ClassKey]:
     """Classes ``mod`` uses as ``Depends(Cls)`` / ``Annotated[Cls, Depends()]``, with their bases."""
     cached = mod.cache.get("fad010_classes")
     if isinstance(cached, set):
         return cached
-    found: set[tuple[Optional[str], tuple[int, int]]] = set()
+    found: set[ClassKey] = set()
     mod.cache["fad010_classes"] = found
     for use in mod.marker_uses:
         target = use.target
@@ -955,6 +956,10 @@ def _dependency_classes(project: Project, mod: ModuleInfo) -> set[tuple[Optional
     return found
 
 
+def _new_key_set() -> set[ClassKey]:
+    return set()
+
+
 def _used_as_dependency(ctx: FileContext, sym: ClassSym) -> bool:
     """Is ``sym`` (or a subclass) used as a dependency class anywhere in the project?"""
     project = ctx.project
@@ -965,7 +970,7 @@ def _used_as_dependency(ctx: FileContext, sym: ClassSym) -> bool:
         return False
     index = project.cache.get("fad010")
     if not isinstance(index, set):
-        index = set[tuple[Optional[str], tuple[int, int]]]()
+        index = _new_key_set()
         for file in project.files():
             data = read_source(file)
             if data is None or (b"Depends" not in data and b"Security" not in data):
@@ -1085,7 +1090,9 @@ def _postponed(ctx: FileContext) -> Iterator[Finding]:
             parts = annotated_parts(mod.imports, ann)
             own = [m for m in (parts or [])[1:] if _is_marker(mod, m)]
             empty_default = (
-                default is not None and _is_marker(mod, default) and marker_target(default) is None  # type: ignore[arg-type]
+                isinstance(default, ast.Call)
+                and _is_marker(mod, default)
+                and marker_target(default) is None
             )
             alias_markers = (
                 not parts
@@ -1145,9 +1152,9 @@ def _websockets(ctx: FileContext) -> Iterator[Finding]:
             continue
         node = info.node
         decos = node.decorator_list
-        inner = decos[[i for i, d in enumerate(decos) if d is route.registration][0] + 1 :] if any(
-            d is route.registration for d in decos
-        ) else decos
+        positions = [i for i, d in enumerate(decos) if d is route.registration]
+        # decorators below the route decorator run first and may make it a coroutine function
+        inner = decos[positions[0] + 1:] if positions else decos
         if not info.is_async and not inner:
             yield finding(
                 node,
