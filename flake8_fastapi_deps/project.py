@@ -228,6 +228,8 @@ class Project:
         self._subtree_counts: Optional[dict[str, int]] = None
         self._resolving: set[tuple[int, str]] = set()
         self.parse_count = 0  # files parsed by the index (for the benchmark)
+        # project-wide indexes built lazily by rule families, by a key of their own
+        self.cache: dict[str, object] = {}
         self._router_classes = KNOWN_ROUTER_CLASSES | frozenset(options.router_classes)
         self._import_roots: list[str] = []
         if self.root:
@@ -489,13 +491,22 @@ class Project:
             return self.is_router_class(self.resolve(mod, value.func, scope))
         return self.is_router_class(self.resolve(mod, value, scope))
 
-    def is_router_expr(self, mod: ModuleInfo, expr: ast.expr, scope: Scope, depth: int = 0) -> bool:
-        """Is ``expr`` (the object of ``@expr.get(...)``) a FastAPI app or router?"""
+    def is_router_expr(
+        self, mod: ModuleInfo, expr: ast.expr, scope: Scope, depth: int = 0, *, strict: bool = False
+    ) -> bool:
+        """Is ``expr`` (the object of ``@expr.get(...)``) a FastAPI app or router?
+
+        ``strict`` demands proof (a binding to a router class); otherwise a name
+        imported from outside the project, or never bound, counts in a module
+        that imports fastapi.
+        """
         if depth > 4:
             return False
         if isinstance(expr, ast.Attribute):
             # app.router is the app's APIRouter
-            return expr.attr == "router" and self.is_router_expr(mod, expr.value, scope, depth + 1)
+            return expr.attr == "router" and self.is_router_expr(
+                mod, expr.value, scope, depth + 1, strict=strict
+            )
         if not isinstance(expr, ast.Name):
             return False
         name = expr.id
@@ -521,7 +532,7 @@ class Project:
             if sym is not None and not isinstance(sym, ExternalSym):
                 return False
         # imported from outside the project, or never bound: trust the verb
-        return mod.imports.imports_fastapi()
+        return not strict and mod.imports.imports_fastapi()
 
     def routes(self, mod: ModuleInfo) -> dict[int, Route]:
         """Route functions of ``mod`` by ``id`` of their def node."""
