@@ -15,9 +15,18 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ..base import Finding, Rule, finding
-from ..model import FunctionInfo, ModuleInfo, Scope, annotated_parts, iter_params, keyword, own_nodes
+from ..model import (
+    FunctionInfo,
+    FunctionNode,
+    ModuleInfo,
+    Scope,
+    annotated_parts,
+    iter_params,
+    own_nodes,
+)
 from ..names import dotted
-from ..project import ClassSym, ExternalSym, FuncSym, Project, ValueSym
+from ..options import Options
+from ..project import ClassSym, ExternalSym, FuncSym, Project, Symbol, ValueSym
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -139,6 +148,7 @@ _OFFLOADERS = frozenset(
     }
 )
 _PARTIAL = "functools.partial"
+_BACKGROUND_TASKS = frozenset({"fastapi.BackgroundTask", "starlette.background.BackgroundTask"})
 
 # Builtins that cannot block (FAD104 ignores calls to them).
 _PURE_BUILTINS = frozenset(
@@ -159,6 +169,16 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             yield from _never_awaits(ctx, info)
         if not ctx.is_test:
             yield from _event_loops(ctx, info)
+
+
+def _body(mod: ModuleInfo, node: FunctionNode) -> list[ast.AST]:
+    """``own_nodes(node)`` as a list, walked once per function and process."""
+    bodies = mod.cache.setdefault("fad1_bodies", {})
+    assert isinstance(bodies, dict)
+    found = bodies.get(id(node))
+    if found is None:
+        found = bodies[id(node)] = list(own_nodes(node))
+    return found
 
 
 def _where(ctx: FileContext, info: FunctionInfo) -> str:
@@ -196,11 +216,72 @@ def _head(expr: ast.expr) -> Optional[str]:
 
 
 def _external(project: Project, mod: ModuleInfo, expr: ast.expr, scope: Scope) -> Optional[str]:
-    """Canonical name of the library object ``expr`` names, unless a local shadows it."""
-    head = _head(expr)
-    if head is None or _bound_locally(mod, head, scope):
+    """Canonical name of the library object ``expr`` names, unless a local shadows it.
+
+    Only names whose last part is the last part of a name these rules know
+    are resolved: resolving the rest would cost file lookups for nothing.
+    """
+    qualified = mod.imports.qualified(expr)  # sees through `import x as y` aliases
+    if qualified is not None:
+        last = qualified.rsplit(".", 1)[-1]
+    elif isinstance(expr, ast.Attribute):
+        last = expr.attr
+    elif isinstance(expr, ast.Name):
+        last = expr.id
+    else:
         return None
-    return project.canonical(mod, expr, scope)
+    if last not in _known_last_parts(project.options):
+        return None
+    return _meaning(project, mod, expr, scope)[0]
+
+
+_LAST_PARTS: dict[Options, frozenset[str]] = {}
+
+
+def _known_last_parts(options: Options) -> frozenset[str]:
+    found = _LAST_PARTS.get(options)
+    if found is None:
+        names = (
+            BLOCKING_CALLS | _LOOP_RUNNERS | _NEW_LOOP | _GET_LOOP | _RUNNING_LOOP | _SET_LOOP
+            | _CLIENT_TYPES | SYNC_SESSION_TYPES | _ITERATOR_TYPES | _UNION_TYPES | _OFFLOADERS
+            | _BACKGROUND_TASKS | {_PARTIAL}
+            | set(options.blocking_calls) | set(options.sync_session_types)
+        )
+        found = _LAST_PARTS[options] = frozenset(name.rsplit(".", 1)[-1] for name in names)
+    return found
+
+
+def _symbol(project: Project, mod: ModuleInfo, expr: ast.expr, scope: Scope) -> Optional[Symbol]:
+    return _meaning(project, mod, expr, scope)[1]
+
+
+def _meaning(
+    project: Project, mod: ModuleInfo, expr: ast.expr, scope: Scope
+) -> tuple[Optional[str], Optional[Symbol]]:
+    """(canonical external name, symbol) of a name chain, memoised per module.
+
+    Module-level meanings do not change within a module, so they are resolved
+    once per distinct spelling (resolution may stat files); names bound in an
+    enclosing function are resolved each time (only a nested def resolves).
+    """
+    head = _head(expr)
+    if head is None:
+        return None, None
+    if _bound_locally(mod, head, scope):
+        return None, project.resolve(mod, expr, scope)
+    if head not in mod.imports.names and head not in mod.toplevel:
+        return None, None  # a builtin or an unknown global
+    text = dotted(expr)
+    memo = mod.cache.setdefault("fad1_meaning", {})
+    assert isinstance(memo, dict)
+    found = memo.get(text)
+    if found is None:
+        sym = project.resolve(mod, expr, ())
+        name = sym.name if isinstance(sym, ExternalSym) else None
+        if name is None and not isinstance(sym, (FuncSym, ClassSym, ValueSym)):
+            name = project.canonical(mod, expr, ())
+        found = memo[text] = (name, sym)
+    return found
 
 
 def _is_builtin(mod: ModuleInfo, expr: ast.expr, name: str, scope: Scope) -> bool:
@@ -224,7 +305,7 @@ def _event_loops(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     sets_loop = False
     candidates: list[tuple[ast.Call, str]] = []
     runs: list[ast.Call] = []
-    for node in own_nodes(info.node):
+    for node in _body(mod, info.node):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -267,7 +348,7 @@ def _event_loops(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
             problem = "raises RuntimeError: this event loop is already running"
             fix = "await the coroutine"
         else:
-            problem = "runs a second event loop per request in a worker thread"
+            problem = "runs a separate event loop in the worker thread"
             fix = "use async def + await, or anyio.from_thread.run"
         yield finding(call, FAD101, call=_label(call.func), where=where, problem=problem, fix=fix)
 
@@ -289,7 +370,7 @@ def _blocking_calls(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     where = _where(ctx, info)
     awaited: set[int] = set()
     calls: list[ast.Call] = []
-    for node in own_nodes(info.node):
+    for node in _body(mod, info.node):
         if isinstance(node, ast.Await):
             awaited.add(id(node.value))
         elif isinstance(node, ast.Call):
@@ -347,7 +428,7 @@ class _ClientNames:
     def _with_bindings(self) -> dict[str, list[ast.expr]]:
         if self._with is None:
             self._with = {}
-            for node in own_nodes(self.info.node):
+            for node in _body(self.mod, self.info.node):
                 if isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
                     self._with.setdefault(node.optional_vars.id, []).append(node.context_expr)
                 elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -437,26 +518,39 @@ def _followable(project: Project, mod: ModuleInfo, call: ast.Call, scope: Scope)
     """The sync project function ``call`` runs right away, if FAD102 may look inside it."""
     if not isinstance(call.func, (ast.Name, ast.Attribute)):
         return None
-    sym = project.resolve(mod, call.func, scope)
+    sym = _symbol(project, mod, call.func, scope)
     if not isinstance(sym, FuncSym) or sym.info.is_async:
         return None
+    return sym if _may_follow(sym) else None
+
+
+def _may_follow(sym: FuncSym) -> bool:
+    """Does calling ``sym`` run its body now, every time?  Cached per function."""
+    table = sym.module.cache.setdefault("fad1_followable", {})
+    assert isinstance(table, dict)
+    known = table.get(id(sym.node))
+    if known is None:
+        known = table[id(sym.node)] = _runs_body_each_call(sym)
+    return bool(known)
+
+
+def _runs_body_each_call(sym: FuncSym) -> bool:
     node = sym.node
     for deco in node.decorator_list:
         # an unknown decorator may offload or cache the call
         if not (isinstance(deco, ast.Name) and deco.id in ("staticmethod", "classmethod")):
-            return None
+            return False
     memo: set[str] = set()
     tested: set[str] = set()
-    for inner in own_nodes(node):
+    for inner in _body(sym.module, node):
         if isinstance(inner, (ast.Yield, ast.YieldFrom)):
-            return None  # calling a generator function runs none of its body
+            return False  # calling a generator function runs none of its body
         if isinstance(inner, (ast.Global, ast.Nonlocal)):
             memo.update(inner.names)
         elif isinstance(inner, ast.If):
             tested.update(n.id for n in ast.walk(inner.test) if isinstance(n, ast.Name))
-    if memo & tested:
-        return None  # loads once into a global it checks first: a one-time cost, like lru_cache
-    return sym
+    # loads once into a global it checks first: a one-time cost, like lru_cache
+    return not memo & tested
 
 
 def _blocking_chain(project: Project, sym: FuncSym, budget: int) -> Optional[tuple[str, ...]]:
@@ -476,7 +570,7 @@ def _blocking_chain(project: Project, sym: FuncSym, budget: int) -> Optional[tup
     mod = sym.module
     scope = _scope(sym.info)
     clients = _ClientNames(project, mod, sym.info)
-    calls = [n for n in own_nodes(sym.node) if isinstance(n, ast.Call)]
+    calls = [n for n in _body(sym.module, sym.node) if isinstance(n, ast.Call)]
     best: Optional[tuple[str, ...]] = None
     for call in calls:
         direct = _direct_blocking(project, mod, call, scope, clients)
@@ -503,8 +597,13 @@ def _blocking_chain(project: Project, sym: FuncSym, budget: int) -> Optional[tup
 def _sync_sessions(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     project = ctx.project
     mod = ctx.module
-    used: Optional[dict[str, bool]] = None
+    used = _blocking_uses(ctx, info)
+    params = {param.arg for param, _ in iter_params(info.node)}
+    if not any(used.get(name, False) for name in params):
+        return  # no parameter is queried here: no need to know their types
     for decl in project.signature(mod, info):
+        if not used.get(decl.param.arg, False):
+            continue
         session = _session_type(ctx, mod, decl.param.annotation, info.parents)
         source = ""
         if session is None and decl.target is not None:
@@ -514,10 +613,6 @@ def _sync_sessions(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
                 if session is not None:
                     source = f" from {dotted(decl.target) or dep.info.name}"
         if session is None:
-            continue
-        if used is None:
-            used = _blocking_uses(ctx, info)
-        if not used.get(decl.param.arg, False):
             continue
         yield finding(
             decl.param,
@@ -565,7 +660,7 @@ def _session_type(
         if name in SYNC_SESSION_TYPES or name in ctx.options.sync_session_types:
             return _label(expr)
         return None
-    sym = project.resolve(mod, expr, scope)
+    sym = _symbol(project, mod, expr, scope)
     if isinstance(sym, ValueSym):  # a type alias
         return _session_type(ctx, sym.module, sym.value, (), depth + 1)
     if isinstance(sym, ClassSym):  # a project subclass of a sync session
@@ -591,48 +686,60 @@ def _provided_session(ctx: FileContext, dep: FuncSym) -> Optional[str]:
 
 
 def _blocking_uses(ctx: FileContext, info: FunctionInfo) -> dict[str, bool]:
-    """Parameter name -> is it used on the loop (not only handed to a thread)?
+    """Name -> does this function do I/O with it on the loop?
 
-    A name that is ever awaited on (``await db.execute(...)``) is not a sync
-    session whatever its annotation says, so it maps to False.
+    I/O is a method call on it (``db.query(...)``, ``db.commit()``) or handing
+    it to a function (``crud.list_items(db)``), which then queries.  Handing it
+    to a thread (``run_in_threadpool(f, db)``, ``add_task(f, db)``), binding it
+    (``partial``), wrapping it in an object (``Repo(db)``), returning or storing
+    it is not.  A name that is ever awaited on (``await db.execute(...)``) is
+    no sync session whatever its annotation says, so it maps to False.
     """
     mod = ctx.module
+    project = ctx.project
     scope = _scope(info)
-    offloaded: set[int] = set()
+    used: dict[str, bool] = {}
     awaited_on: set[str] = set()
-    loads: list[ast.Name] = []
-    for node in own_nodes(info.node):
-        if isinstance(node, ast.Call) and _is_offload(ctx, mod, node, scope):
-            for arg in (*node.args, *(kw.value for kw in node.keywords)):
-                offloaded.add(id(arg))
-                if (
-                    isinstance(arg, ast.Call)
-                    and _external(ctx.project, mod, arg.func, scope) == _PARTIAL
-                ):
-                    offloaded.update(id(a) for a in (*arg.args, *(k.value for k in arg.keywords)))
-        elif isinstance(node, ast.Await):
-            head = node.value
-            if isinstance(head, ast.Call):
-                head = head.func
+    for node in _body(mod, info.node):
+        if isinstance(node, ast.Await):
+            head = node.value.func if isinstance(node.value, ast.Call) else node.value
             name = _head(head)
             if name is not None:
                 awaited_on.add(name)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            loads.append(node)
-    used: dict[str, bool] = {}
-    for name_node in loads:
-        if id(name_node) not in offloaded:
-            used[name_node.id] = True
+            continue
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            receiver = _head(func)
+            if receiver is not None:
+                used[receiver] = True  # db.query(...), db.query(X).all()
+        if not node.args and not node.keywords:
+            continue
+        if _hands_over(ctx, mod, node, scope):
+            continue
+        if isinstance(func, (ast.Name, ast.Attribute)):
+            callee = _symbol(project, mod, func, scope)
+            last = func.id if isinstance(func, ast.Name) else func.attr
+            if isinstance(callee, ClassSym) or last[:1].isupper():
+                continue  # Repo(db): a constructor stores it
+        for arg in (*node.args, *(kw.value for kw in node.keywords)):
+            if isinstance(arg, ast.Starred):
+                arg = arg.value
+            if isinstance(arg, ast.Name):
+                used[arg.id] = True
     for name in awaited_on:
         used[name] = False
     return used
 
 
-def _is_offload(ctx: FileContext, mod: ModuleInfo, call: ast.Call, scope: Scope) -> bool:
+def _hands_over(ctx: FileContext, mod: ModuleInfo, call: ast.Call, scope: Scope) -> bool:
+    """Does ``call`` pass its arguments on without using them on the loop?"""
     func = call.func
-    if isinstance(func, ast.Attribute) and func.attr == "run_in_executor":
+    if isinstance(func, ast.Attribute) and func.attr in ("run_in_executor", "add_task"):
         return True
-    return _external(ctx.project, mod, func, scope) in _OFFLOADERS
+    name = _external(ctx.project, mod, func, scope)
+    return name in _OFFLOADERS or name == _PARTIAL or name in _BACKGROUND_TASKS
 
 
 # ----------------------------------------------------------------------------- FAD104
@@ -643,7 +750,7 @@ def _never_awaits(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     scope = _scope(info)
     may_block = False
     raised: set[int] = set()
-    for node in own_nodes(info.node):
+    for node in _body(mod, info.node):
         if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
             return
         if isinstance(node, ast.comprehension) and node.is_async:
