@@ -109,6 +109,22 @@ SPECS: tuple[OptionSpec, ...] = (
         "reports when called per request, e.g. mylib.make_client.",
         _names("--fad-pooled-constructors"),
     ),
+    OptionSpec(
+        "--fad-blocking-calls",
+        "blocking_calls",
+        "",
+        "Extra functions (dotted names) that block, reported by FAD102 inside async "
+        "routes and dependencies, e.g. mylib.client.fetch_sync.",
+        _names("--fad-blocking-calls"),
+    ),
+    OptionSpec(
+        "--fad-sync-session-types",
+        "sync_session_types",
+        "",
+        "Extra synchronous database session classes (dotted names) for FAD103, "
+        "e.g. mylib.db.SyncSession.",
+        _names("--fad-sync-session-types"),
+    ),
 )
 
 
@@ -119,6 +135,8 @@ class Options:
     router_classes: tuple[str, ...] = ()
     test_patterns: tuple[str, ...] = ("test_*.py", "*_test.py", "conftest.py")
     pooled_constructors: tuple[str, ...] = ()
+    blocking_calls: tuple[str, ...] = ()
+    sync_session_types: tuple[str, ...] = ()
 
     @classmethod
     def from_namespace(cls, namespace: object) -> Options:

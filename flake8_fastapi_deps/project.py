@@ -232,6 +232,7 @@ class Project:
         self.cache: dict[str, object] = {}
         self._router_classes = KNOWN_ROUTER_CLASSES | frozenset(options.router_classes)
         self._import_roots: list[str] = []
+        self._module_files: dict[tuple[Optional[str], str], Optional[str]] = {}
         if self.root:
             self._import_roots.append(self.root)
             src = os.path.join(self.root, "src")
@@ -283,6 +284,7 @@ class Project:
         base = os.path.dirname(top) if top else directory
         if self.inside(base) and base not in self._import_roots:
             self._import_roots.append(base)
+            self._module_files.clear()  # absolute names may now resolve elsewhere
 
     def files(self) -> list[str]:
         """Every Python file below the root (bounded; no symlinked directories)."""
@@ -311,7 +313,18 @@ class Project:
         return self._files
 
     def module_file(self, importer: Optional[str], dotted_name: str) -> Optional[str]:
-        """The file of module ``dotted_name`` (``.x`` relative to ``importer``)."""
+        """The file of module ``dotted_name`` (``.x`` relative to ``importer``).
+
+        Answers are cached (each costs several stat calls); relative names per
+        importing directory, absolute ones until another import root is added.
+        """
+        relative = dotted_name.startswith(".")
+        key = (os.path.dirname(importer) if relative and importer else None, dotted_name)
+        if key not in self._module_files:
+            self._module_files[key] = self._module_file(importer, dotted_name)
+        return self._module_files[key]
+
+    def _module_file(self, importer: Optional[str], dotted_name: str) -> Optional[str]:
         stripped = dotted_name.lstrip(".")
         level = len(dotted_name) - len(stripped)
         parts = [p for p in stripped.split(".") if p]
