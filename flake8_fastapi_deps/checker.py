@@ -70,7 +70,11 @@ def check(
     mentions = any(trigger in text for trigger in _TRIGGERS)
     project = project_for(filename, options)
     real = os.path.realpath(filename) if project.root and filename else None
-    if not mentions and not _used_elsewhere(project, real):
+    if (
+        not mentions
+        and not _used_elsewhere(project, real)
+        and not _names_yield_dependency(project, text)
+    ):
         return []
     try:
         module = project.adopt(tree, real)
@@ -89,6 +93,17 @@ def _used_elsewhere(project: Project, real: Optional[str]) -> bool:
     if real is None or project.root is None:
         return False
     return real in project.project_dependency_targets()
+
+
+def _names_yield_dependency(project: Project, text: str) -> bool:
+    """Does this (FastAPI-free) file name a yield dependency of the project?
+
+    Such a file may drive the dependency by hand (``next(get_db())``, FAD210).
+    A plain substring test: a false match only costs one walk of the file.
+    """
+    if project.root is None:
+        return False
+    return any(name in text for name in project.yield_dependency_names())
 
 
 def _is_test(project: Project, filename: Optional[str], options: Options) -> bool:

@@ -35,6 +35,7 @@ from .model import (
     Scope,
     build_module,
     def_key,
+    is_generator,
     own_nodes,
 )
 from .names import APIROUTER, FASTAPI, MARKERS, Imports, canonicalize
@@ -211,6 +212,9 @@ class Project:
         self._modules: dict[str, Optional[ModuleInfo]] = {}
         self._files: Optional[list[str]] = None
         self._dep_targets: Optional[dict[str, set[tuple[int, int]]]] = None
+        # (path, def key) -> every declaration naming that function, with its module
+        self._dep_decls: dict[tuple[str, tuple[int, int]], list[tuple[MarkerUse, ModuleInfo]]] = {}
+        self._yield_dep_names: Optional[frozenset[str]] = None
         self._resolving: set[tuple[int, str]] = set()
         self.parse_count = 0  # files parsed by the index (for the benchmark)
         self._router_classes = KNOWN_ROUTER_CLASSES | frozenset(options.router_classes)
@@ -586,7 +590,46 @@ class Project:
                 for func in self.dependency_functions(marker, mod):
                     if func.module.path is not None:
                         targets.setdefault(func.module.path, set()).add(func.info.key)
+                        self._dep_decls.setdefault((func.module.path, func.info.key), []).append(
+                            (marker, mod)
+                        )
         return targets
+
+    def declarations_of(self, mod: ModuleInfo, info: FunctionInfo) -> list[tuple[MarkerUse, ModuleInfo]]:
+        """Every declaration seen that makes ``info`` (defined in ``mod``) a dependency.
+
+        The markers of ``mod`` itself, plus, with a project root, those of every
+        project file that mentions ``Depends``/``Security``.
+        """
+        found: list[tuple[MarkerUse, ModuleInfo]] = []
+        for marker in mod.marker_uses:
+            for func in self.dependency_functions(marker, mod):
+                if func.info.key == info.key and (func.module is mod or func.module.path == mod.path):
+                    found.append((marker, mod))
+        if mod.path is not None and self.root is not None:
+            self.project_dependency_targets()
+            for marker, other in self._dep_decls.get((mod.path, info.key), []):
+                if other.path != mod.path:
+                    found.append((marker, other))
+        return found
+
+    def yield_dependency_names(self) -> frozenset[str]:
+        """Names of the project's generator functions used as dependencies.
+
+        A cheap text gate: a file that never mentions FastAPI is still worth
+        walking when it names one of these (``next(get_db())`` in a script).
+        """
+        if self._yield_dep_names is None:
+            names: set[str] = set()
+            for path, keys in self.project_dependency_targets().items():
+                target = self.module_at(path)
+                if target is None:
+                    continue
+                for info in target.functions:
+                    if info.key in keys and is_generator(info.node):
+                        names.add(info.name)
+            self._yield_dep_names = frozenset(names)
+        return self._yield_dep_names
 
     def request_functions(self, mod: ModuleInfo) -> list[FunctionInfo]:
         """Routes and dependencies defined in ``mod``: the code FastAPI runs per request."""
