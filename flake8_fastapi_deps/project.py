@@ -625,9 +625,18 @@ class Project:
                 target = self.module_at(path)
                 if target is None:
                     continue
-                for info in target.functions:
-                    if info.key in keys and is_generator(info.node):
-                        names.add(info.name)
+                found = {
+                    info.name
+                    for info in target.functions
+                    if info.key in keys and is_generator(info.node)
+                }
+                names |= found
+                # module-level aliases: get_session = get_db
+                names.update(
+                    alias
+                    for alias, value in target.toplevel.items()
+                    if isinstance(value, ast.Name) and value.id in found
+                )
             self._yield_dep_names = frozenset(names)
         return self._yield_dep_names
 

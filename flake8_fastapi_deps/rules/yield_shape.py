@@ -41,27 +41,25 @@ if TYPE_CHECKING:
 FAD207 = Rule(
     "FAD207",
     "malformed-yield-dependency",
-    "{func} {problem}: FastAPI fails with RuntimeError: generator didn't {what}",
+    "{func} {problem}; yield exactly once (generator didn't {what})",
     "A yield dependency that can yield twice, or finish without yielding.",
 )
 FAD208 = Rule(
     "FAD208",
     "http-exception-after-yield",
-    "{exc} raised after the yield of {func} comes after the response is sent; "
-    "raise it before the yield",
+    "{exc} after {func}'s yield: the response is already sent; raise it before the yield",
     "HTTPException raised after the yield of a request-scoped yield dependency.",
 )
 FAD209 = Rule(
     "FAD209",
     "background-task-after-yield",
-    "{call}(...) after the yield of {func} is dropped: the response is already sent; "
-    "add the task before the yield",
+    "{call}() after {func}'s yield is silently dropped; add the task before the yield",
     "A yield dependency adds a background task after its yield.",
 )
 FAD210 = Rule(
     "FAD210",
     "hand-driven-yield-dependency",
-    "{form} runs yield dependency {func} outside FastAPI: {why}; open the resource directly",
+    "{form} drives a yield dependency by hand: {why}; open the resource directly",
     "A yield dependency driven by hand: next(dep()), for x in dep(), with dep().",
 )
 RULES = (FAD207, FAD208, FAD209, FAD210)
@@ -375,9 +373,9 @@ class _Flow:
                     continue
                 if s.sure:
                     problem = (
-                        "yields again in the next loop iteration"
+                        "yields again on the next loop round"
                         if s.first == here
-                        else f"yields again (first yield on line {s.first[0]})"
+                        else f"yields a second time (first on line {s.first[0]})"
                     )
                     self.problems.setdefault(y, (problem, "stop"))
                 # the path is broken from here on: stop following it
@@ -625,13 +623,16 @@ _DUNDER_NEXT = frozenset({"__next__", "__anext__"})
 def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
     mod = ctx.module
     names = local | ctx.project.yield_dependency_names()
+    names.update(
+        alias
+        for alias, value in mod.toplevel.items()
+        if isinstance(value, (ast.Name, ast.Attribute)) and _last_name(value) in names
+    )
     if not names:
         return
     candidates: dict[int, Scope] = {}
     for call, scope in mod.calls:
-        func = call.func
-        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        if last in names:
+        if _last_name(call.func) in names:
             candidates[id(call)] = scope
     if not candidates:
         return
@@ -673,11 +674,17 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
             prefix = "async " if isinstance(node, (ast.AsyncFor, ast.AsyncWith)) else ""
             if loop:
                 form = f"{prefix}for ... in {dotted(expr.func)}()"
-                why = "on break or error its cleanup waits for garbage collection"
+                why = "on break or error its cleanup waits for GC"
             else:
                 form = f"{prefix}with {dotted(expr.func)}()"
-                why = "a generator is not a context manager (TypeError)"
+                why = "a generator is no context manager (TypeError)"
             yield finding(expr, FAD210, form=form, func=dep, why=why)
+
+
+def _last_name(expr: ast.expr) -> Optional[str]:
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return expr.id if isinstance(expr, ast.Name) else None
 
 
 def _yield_dependency_called(ctx: FileContext, call: ast.Call, scope: Scope) -> Optional[str]:
