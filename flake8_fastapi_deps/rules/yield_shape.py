@@ -677,7 +677,7 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
                 why = "on break or error its cleanup waits for GC"
             else:
                 form = f"{prefix}with {dotted(expr.func)}()"
-                why = "a generator is no context manager (TypeError)"
+                why = "a generator is not a context manager"
             yield finding(expr, FAD210, form=form, func=dep, why=why)
 
 
