@@ -272,6 +272,8 @@ class _Flow:
         self.after_yield: list[ast.AST] = []
         self._marked: set[int] = set()
         self._depth = 0
+        # per enclosing try with handlers: states at the points where its body may raise
+        self._sinks: list[set[_State]] = []
 
     def run(self) -> bool:
         """Analyse; False when the function is outside what the analysis models."""
@@ -350,6 +352,8 @@ class _Flow:
             return _Out(continues=set(states))
         # a simple statement: it may yield, then return, raise or go on
         self.mark(stmt, states)
+        if self._sinks and _may_raise(stmt):
+            self._sinks[-1].update(states)
         after = self.yields(stmt, states)
         if isinstance(stmt, ast.Return):
             return _Out(returns={(s, stmt) for s in after})
@@ -388,6 +392,8 @@ class _Flow:
             raise _GiveUp
         for expr in exprs:
             self.mark(expr, states)
+        if self._sinks and any(_may_raise(expr) for expr in exprs):
+            self._sinks[-1].update(states)
 
     def mark(self, root: ast.AST, states: set[_State]) -> None:
         if id(root) not in self._marked and any(s.sure and s.n >= 1 for s in states):
@@ -498,7 +504,15 @@ class _Flow:
         final: list[ast.stmt] = getattr(stmt, "finalbody")
         if any(isinstance(n, ast.Yield) for n in _own_nodes(final)):
             raise _GiveUp  # a yield in finally: runs on every exit, too tangled to vouch for
-        body = self.block(body_stmts, states)
+        if handlers:
+            self._sinks.append(set())
+            try:
+                body = self.block(body_stmts, states)
+            finally:
+                raised = self._sinks.pop()
+        else:
+            body = self.block(body_stmts, states)
+            raised = set()
         if any(isinstance(n, ast.Yield) for n in _own_nodes(body_stmts)):
             # entered before or after the yield, or with the route's exception
             # thrown in at the yield: FAD202's ground, never reported here
@@ -506,7 +520,8 @@ class _Flow:
                 states | body.normal | body.breaks | body.continues | {s for s, _ in body.returns}
             )
         else:
-            entry = set(states)
+            # the states at each statement of the body that may raise
+            entry = _normalize(raised)
         out = _Out()
         out.returns = set(body.returns)
         out.breaks = set(body.breaks)
@@ -541,6 +556,21 @@ class _Flow:
             if passed.normal:
                 done.returns |= out.returns
         return done
+
+
+_QUIET_STMTS = (ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal)
+_QUIET_NODES = (ast.Constant, ast.Name, ast.Load, ast.Store, ast.Del)
+
+
+def _may_raise(node: ast.AST) -> bool:
+    """Can evaluating this simple statement or expression raise? (Name lookups assumed bound.)"""
+    if isinstance(node, _QUIET_STMTS):
+        return False
+    if isinstance(node, (ast.Return, ast.Expr, ast.Assign)):
+        return not all(
+            n is node or isinstance(n, _QUIET_NODES) for n in _own_nodes([node])
+        )
+    return True
 
 
 def _normalize(states: set[_State]) -> set[_State]:
