@@ -99,11 +99,9 @@ def _names_yield_dependency(project: Project, text: str) -> bool:
     """Does this (FastAPI-free) file name a yield dependency of the project?
 
     Such a file may drive the dependency by hand (``next(get_db())``, FAD210).
-    A plain substring test: a false match only costs one walk of the file.
+    A false match only costs one walk of the file.
     """
-    if project.root is None:
-        return False
-    return any(name in text for name in project.yield_dependency_names())
+    return project.root is not None and project.mentions_yield_dependency(text)
 
 
 def _is_test(project: Project, filename: Optional[str], options: Options) -> bool:

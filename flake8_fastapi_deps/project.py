@@ -215,6 +215,7 @@ class Project:
         # (path, def key) -> every declaration naming that function, with its module
         self._dep_decls: dict[tuple[str, tuple[int, int]], list[tuple[MarkerUse, ModuleInfo]]] = {}
         self._yield_dep_names: Optional[frozenset[str]] = None
+        self._yield_dep_text: Optional[re.Pattern[str]] = None
         self._resolving: set[tuple[int, str]] = set()
         self.parse_count = 0  # files parsed by the index (for the benchmark)
         self._router_classes = KNOWN_ROUTER_CLASSES | frozenset(options.router_classes)
@@ -639,6 +640,15 @@ class Project:
                 )
             self._yield_dep_names = frozenset(names)
         return self._yield_dep_names
+
+    def mentions_yield_dependency(self, text: str) -> bool:
+        """Does ``text`` name one of :meth:`yield_dependency_names` (one regex pass)?"""
+        if self._yield_dep_text is None:
+            names = sorted(self.yield_dependency_names())
+            if not names:
+                return False
+            self._yield_dep_text = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, names)))
+        return self._yield_dep_text.search(text) is not None
 
     def request_functions(self, mod: ModuleInfo) -> list[FunctionInfo]:
         """Routes and dependencies defined in ``mod``: the code FastAPI runs per request."""
