@@ -17,10 +17,12 @@ assuming each branch can be taken.  Paths it cannot vouch for are followed but
 marked unsure and never reported: a loop going round again (except
 ``while True``), a loop running zero times, the implicit ``else`` of an
 ``if``/``elif`` chain or a ``match`` without a catch-all case (often meant to be
-exhaustive), a branch ending in a call that may never return (a helper that
-raises), and every ``except`` handler of a ``try`` whose body yields (the
-route's exception thrown in at the ``yield``: FAD202's ground).  Branches whose
-tests contradict an earlier test of the same expression are pruned.
+exhaustive), a not-yet-yielded branch ending in a call that may never return (a
+helper that raises), and every ``except`` handler of a ``try`` whose body yields
+(the route's exception thrown in at the ``yield``: FAD202's ground).  Other
+handlers are entered from the states at the body statements that may raise.
+Branches whose tests contradict an earlier test of the same expression are
+pruned.
 """
 
 from __future__ import annotations
@@ -66,15 +68,8 @@ RULES = (FAD207, FAD208, FAD209, FAD210)
 
 HTTP_EXCEPTION = "fastapi.HTTPException"
 BACKGROUND_TASKS = "fastapi.BackgroundTasks"
-# Decorated generators that are not what FastAPI calls as a yield dependency.
-_WRAPPERS = frozenset(
-    {
-        "contextlib.contextmanager",
-        "contextlib.asynccontextmanager",
-        "pytest.fixture",
-        "pytest_asyncio.fixture",
-    }
-)
+# The only decorators a checked yield dependency may carry; any other (contextmanager,
+# pytest.fixture, an unknown wrapper) may make it something FastAPI does not drive.
 _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 # Calls known to return: a branch ending in one of these really falls through.
 _LOG_METHODS = frozenset(
@@ -684,7 +679,9 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
             form = f"{dotted(inner.func)}().{func.attr}()"
         else:
             form = f"{dotted(func)}({dotted(inner.func)}())"
-        yield finding(call, FAD210, form=form, func=dep, why="its cleanup runs at once")
+        is_async = _last_name(func) in ("anext", "__anext__")
+        why = "the loop runs its cleanup once it is collected" if is_async else "its cleanup runs at once"
+        yield finding(call, FAD210, form=form, func=dep, why=why)
     # for x in dep() / async for / with dep() / async with
     for node in ast.walk(mod.tree):
         if isinstance(node, (ast.For, ast.AsyncFor)):
@@ -704,7 +701,11 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
             prefix = "async " if isinstance(node, (ast.AsyncFor, ast.AsyncWith)) else ""
             if loop:
                 form = f"{prefix}for ... in {dotted(expr.func)}()"
-                why = "on break or error its cleanup waits for GC"
+                why = (
+                    "a break or error leaves its cleanup to GC"
+                    if prefix
+                    else "a break or error skips its exit code"
+                )
             else:
                 form = f"{prefix}with {dotted(expr.func)}()"
                 why = "a generator is not a context manager"
