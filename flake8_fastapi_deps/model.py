@@ -186,6 +186,11 @@ def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
+def is_generator(func: FunctionNode) -> bool:
+    """Does ``func``'s own body contain ``yield`` or ``yield from``?"""
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(func))
+
+
 def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
     """Collect the syntactic facts of one module in one iterative pass."""
     mod = ModuleInfo(path=path, tree=tree)

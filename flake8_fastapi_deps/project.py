@@ -35,6 +35,7 @@ from .model import (
     Scope,
     build_module,
     def_key,
+    is_generator,
     own_nodes,
 )
 from .names import APIROUTER, FASTAPI, MARKERS, Imports, canonicalize
@@ -145,8 +146,14 @@ class _Scan:
     """What a scan of one folder found (see :meth:`Project._scan`)."""
 
     targets: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
-    # names of module-level functions that take Depends()/Security() defaults
-    marker_default_functions: set[str] = field(default_factory=set)
+    # (path, def key) -> every declaration naming that function, with its module
+    decls: dict[tuple[str, tuple[int, int]], list[tuple[MarkerUse, ModuleInfo]]] = field(
+        default_factory=dict
+    )
+    yield_names: frozenset[str] = frozenset()
+    # names that make a FastAPI-free file worth walking: functions with Depends()
+    # defaults (FAD003) and yield dependencies (FAD210)
+    gate_names: set[str] = field(default_factory=set)
     pattern: Optional[re.Pattern[str]] = None
 
 
@@ -670,12 +677,36 @@ class Project:
                 for func in self.dependency_functions(marker, mod):
                     if func.module.path is not None:
                         scan.targets.setdefault(func.module.path, set()).add(func.info.key)
+                        scan.decls.setdefault((func.module.path, func.info.key), []).append(
+                            (marker, mod)
+                        )
             for info in mod.functions:
                 if not info.parents and info.cls is None and any(
                     d.via == "default" for d in self.signature(mod, info)
                 ):
-                    scan.marker_default_functions.add(info.name)
+                    scan.gate_names.add(info.name)
+        scan.yield_names = self._yield_dependency_names(scan.targets)
+        scan.gate_names |= scan.yield_names
         return scan
+
+    def _yield_dependency_names(self, targets: dict[str, set[tuple[int, int]]]) -> frozenset[str]:
+        """Names of generator functions used as dependencies, with their module aliases."""
+        names: set[str] = set()
+        for path, keys in targets.items():
+            target = self.module_at(path)
+            if target is None:
+                continue
+            found = {
+                info.name for info in target.functions if info.key in keys and is_generator(info.node)
+            }
+            names |= found
+            # module-level aliases: get_session = get_db
+            names.update(
+                alias
+                for alias, value in target.toplevel.items()
+                if isinstance(value, ast.Name) and value.id in found
+            )
+        return frozenset(names)
 
     def project_dependency_targets(self, path: str) -> dict[str, set[tuple[int, int]]]:
         """For the files around ``path``, the def keys used as dependencies elsewhere."""
@@ -684,16 +715,42 @@ class Project:
         return self._scan(path).targets
 
     def mentions_project_names(self, path: str, text: str) -> bool:
-        """Does ``text`` name a function that matters to files without FastAPI code?"""
+        """Does ``text`` name a function that matters to files without FastAPI code?
+
+        Such a file may call a function with ``Depends()`` defaults (FAD003) or
+        drive a yield dependency by hand (``next(get_db())``, FAD210).  One
+        regex pass; a false match only costs one walk of the file.
+        """
         if self.root is None:
             return False
         scan = self._scan(path)
         if scan.pattern is None:
-            names = sorted(scan.marker_default_functions)
+            names = sorted(scan.gate_names)
             scan.pattern = (
                 re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, names))) if names else _NEVER
             )
         return scan.pattern.search(text) is not None
+
+    def declarations_of(self, mod: ModuleInfo, info: FunctionInfo) -> list[tuple[MarkerUse, ModuleInfo]]:
+        """Every declaration seen that makes ``info`` (defined in ``mod``) a dependency.
+
+        The markers of ``mod`` itself, plus, with a project root, those of every
+        project file that mentions ``Depends``/``Security``.
+        """
+        found: list[tuple[MarkerUse, ModuleInfo]] = []
+        for marker in mod.marker_uses:
+            for func in self.dependency_functions(marker, mod):
+                if func.info.key == info.key and (func.module is mod or func.module.path == mod.path):
+                    found.append((marker, mod))
+        if mod.path is not None and self.root is not None:
+            for marker, other in self._scan(mod.path).decls.get((mod.path, info.key), []):
+                if other.path != mod.path:
+                    found.append((marker, other))
+        return found
+
+    def yield_dependency_names(self, path: str) -> frozenset[str]:
+        """Names of the generator dependencies in the files around ``path``."""
+        return self._scan(path).yield_names if self.root is not None else frozenset()
 
     def request_functions(self, mod: ModuleInfo) -> list[FunctionInfo]:
         """Routes and dependencies defined in ``mod``: the code FastAPI runs per request."""

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from ..base import Finding, Rule
-from . import async_boundary, declarations, lifecycle, misuse
+from . import async_boundary, declarations, lifecycle, misuse, yield_shape
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -23,4 +23,4 @@ class Family(Protocol):
     def check(self, ctx: FileContext) -> Iterable[Finding]: ...
 
 
-FAMILIES: tuple[Family, ...] = (declarations, misuse, async_boundary, lifecycle)
+FAMILIES: tuple[Family, ...] = (declarations, misuse, async_boundary, lifecycle, yield_shape)
