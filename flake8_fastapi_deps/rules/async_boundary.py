@@ -183,7 +183,7 @@ def _body(mod: ModuleInfo, node: FunctionNode) -> list[ast.AST]:
 
 def _where(ctx: FileContext, info: FunctionInfo) -> str:
     kind = "route" if ctx.is_route(info) else "dependency"
-    return f"{'async' if info.is_async else 'sync'} {kind} {info.qualname}"
+    return f"{'async' if info.is_async else 'sync'} {kind} {info.name}"
 
 
 def _scope(info: FunctionInfo) -> Scope:
@@ -401,7 +401,7 @@ def _blocking_calls(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
 
 def _fix_for(name: Optional[str], helper: Optional[str]) -> str:
     if helper is not None:
-        return f"offload it: await run_in_threadpool({helper}, ...)"
+        return f"offload {helper}() with run_in_threadpool"
     if name == _SLEEP:
         return "use await asyncio.sleep()"
     if name in _HTTP_CALLS or name in _CLIENT_TYPES:
