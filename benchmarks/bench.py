@@ -1,7 +1,7 @@
 """Measure what flake8-fastapi-deps costs on top of plain flake8.
 
     python benchmarks/bench.py PATH [--rounds 3] [-j 1] [--select FAD,E,W,F,C90]
-                               [--warmup 1] [--no-inprocess] [--use-config]
+                               [--warmup 1] [--no-inprocess] [--profile FILE] [--use-config]
                                [--json [FILE]] [-- EXTRA_FLAKE8_ARGS...]
 
 What it does, in one invocation:
@@ -35,15 +35,21 @@ What it does, in one invocation:
    * *project index*: time inside ``Project.module_at`` and
      ``Project.project_dependency_targets`` (other modules read, parsed and
      modelled; dependency targets resolved), outermost calls only;
-   * *linted files*: time in the plugin's ``check()`` calls minus the index;
+   * *linted files*: time in the plugin's ``check()`` calls minus the index,
+     and of that the time modelling them (``Project.adopt``);
    * files linted, files that passed the plugin's text filter (reached
      ``Project.adopt``), files parsed by the index (``Project.parse_count``);
    * a *floor*: a bare ``ast.NodeVisitor`` walk (``generic_visit`` everywhere)
      over each linted file's tree, the tree flake8 already parsed, i.e. the
      least any AST plugin visiting every node pays.
 
-   The timers wrap the plugin's functions from here; the plugin has no timing
-   code of its own.  They work for whatever rule families are registered.
+   Also the CPU time of Python's cyclic garbage collector during that run (all
+   code: what the plugin keeps alive makes every full collection slower).
+   All these are CPU seconds of this process, so a busy machine distorts
+   them less than wall time.  The timers wrap the plugin's functions from
+   here; the plugin has no timing code of its own.  They work for whatever
+   rule families are registered.  ``--profile FILE`` runs this pass under
+   cProfile and writes the stats (``python -m pstats FILE``).
 
 ``--json`` prints (or writes to FILE) the same figures as JSON.  Exit status:
 0, or 2 if a flake8 run crashed (exit code other than 0/1, or a traceback on
@@ -334,7 +340,14 @@ def inprocess(ns: argparse.Namespace) -> dict[str, Any]:
     try:
         start = time.perf_counter()
         cpu_start = time.process_time()
-        code = cli.main(args)
+        if ns.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            code = profiler.runcall(cli.main, args)
+            profiler.dump_stats(ns.profile)
+        else:
+            code = cli.main(args)
         total = time.perf_counter() - start
         cpu_total = time.process_time() - cpu_start
     finally:
@@ -462,6 +475,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--select", default=DEFAULT_SELECT, help=f"default {DEFAULT_SELECT}")
     parser.add_argument("--use-config", action="store_true", help="do not pass --isolated")
     parser.add_argument("--no-inprocess", action="store_true", help="skip the breakdown run")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run the in-process pass under cProfile and write pstats to FILE "
+        "(its timings are then inflated by the profiler)",
+    )
     parser.add_argument(
         "--json", nargs="?", const="-", metavar="FILE", help="JSON to stdout, or to FILE"
     )
