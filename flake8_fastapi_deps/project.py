@@ -19,6 +19,8 @@ from __future__ import annotations
 import ast
 import os
 import re
+import stat
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Optional, Union
@@ -198,6 +200,9 @@ def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
 def read_source(path: str) -> Optional[bytes]:
     """The bytes of a Python file we may parse, or None (quietly) if we may not."""
     try:
+        # Regular files only: opening a named pipe would block forever.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         with open(path, "rb") as handle:
             if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
                 return None
@@ -215,7 +220,10 @@ def parse_source(data: bytes, path: str) -> Optional[ast.Module]:
     except UnicodeDecodeError:
         return None
     try:
-        return ast.parse(text, filename=path)
+        with warnings.catch_warnings():
+            # e.g. SyntaxWarning for "\d": not ours to report, and never printed
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
 
@@ -357,17 +365,22 @@ class Project:
 
     def resolve(self, mod: ModuleInfo, expr: ast.expr, scope: Scope = ()) -> Optional[Symbol]:
         """What ``expr`` (a name or attribute chain in ``mod``) refers to."""
-        if isinstance(expr, ast.Name):
-            local = _scope_lookup(mod, expr.id, scope)
-            if isinstance(local, _Local):
+        # Peel the attribute chain iteratively: it can be hundreds of levels deep.
+        attrs: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            attrs.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return None
+        local = _scope_lookup(mod, expr.id, scope)
+        if isinstance(local, _Local):
+            return None
+        sym = local if local is not None else self.lookup(mod, expr.id, 0)
+        for attr in reversed(attrs):
+            if sym is None:
                 return None
-            if local is not None:
-                return local
-            return self.lookup(mod, expr.id, 0)
-        if isinstance(expr, ast.Attribute):
-            base = self.resolve(mod, expr.value, scope)
-            return self._member(base, expr.attr, 0)
-        return None
+            sym = self._member(sym, attr, 0)
+        return sym
 
     def lookup(self, mod: ModuleInfo, name: str, depth: int) -> Optional[Symbol]:
         """Module-level ``name`` in ``mod``, following imports and re-exports."""
