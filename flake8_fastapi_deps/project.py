@@ -37,6 +37,7 @@ from .model import (
     def_key,
     own_nodes,
 )
+from .import_graph import ImportGraph
 from .names import APIROUTER, FASTAPI, MARKERS, Imports, canonicalize
 from .options import Options
 
@@ -212,6 +213,7 @@ class Project:
         self._files: Optional[list[str]] = None
         self._dep_targets: Optional[dict[str, set[tuple[int, int]]]] = None
         self._resolving: set[tuple[int, str]] = set()
+        self._import_graph: Optional[ImportGraph] = None
         self.parse_count = 0  # files parsed by the index (for the benchmark)
         self._router_classes = KNOWN_ROUTER_CLASSES | frozenset(options.router_classes)
         self._import_roots: list[str] = []
@@ -246,6 +248,10 @@ class Project:
                     mod = None
         self._modules[real] = mod
         return mod
+
+    def cached_module(self, path: str) -> Optional[ModuleInfo]:
+        """The module at ``path`` if the index has already built it (never parses)."""
+        return self._modules.get(os.path.realpath(path))
 
     def adopt(self, tree: ast.Module, path: Optional[str]) -> ModuleInfo:
         """The module flake8 is linting, built from flake8's own tree."""
@@ -315,6 +321,14 @@ class Project:
                 if os.path.isfile(path) and self.inside(path):
                     return os.path.realpath(path)
         return None
+
+    def import_graph(self) -> ImportGraph:
+        """The project's module-level import graph, built lazily and kept for the process."""
+        if self._import_graph is None:
+            self._import_graph = ImportGraph(
+                self, read_source, parse_source, self._router_classes
+            )
+        return self._import_graph
 
     # ---------------------------------------------------------------- resolution
 

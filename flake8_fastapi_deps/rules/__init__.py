@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from ..base import Finding, Rule
-from . import declarations
+from . import declarations, structure
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -23,4 +23,4 @@ class Family(Protocol):
     def check(self, ctx: FileContext) -> Iterable[Finding]: ...
 
 
-FAMILIES: tuple[Family, ...] = (declarations,)
+FAMILIES: tuple[Family, ...] = (declarations, structure)
