@@ -22,6 +22,7 @@ from ..model import (
     Scope,
     iter_params,
     keyword,
+    marker_target,
     own_nodes,
 )
 from ..names import FASTAPI, dotted
@@ -61,7 +62,7 @@ FAD304 = Rule(
 FAD305 = Rule(
     "FAD305",
     "app-without-middleware",
-    "{app} never gets middleware; plan CORS, request IDs and logging when creating the app",
+    "{app} never gets middleware; plan CORS, request-ID and logging middleware early",
     "A FastAPI app that never gets any middleware.",
     default_on=False,
 )
@@ -99,12 +100,24 @@ def wants(project: Project, path: Optional[str], text: str, options: Options) ->
     return project.import_graph().may_be_in_router_cycle(path)
 
 
+_FASTAPI_TEXT = re.compile(r"^\s*(?:from|import)\s+fastapi\b", re.M)
+
+
+def _fastapi_project(project: Project) -> bool:
+    """Does some file of the project use FastAPI?  (Schema modules often do not import it.)"""
+    if project.root is None:
+        return False
+    return bool(project.import_graph().files_matching("fastapi", _FASTAPI_TEXT))
+
+
 def check(ctx: FileContext) -> Iterator[Finding]:
     yield from _circular_imports(ctx)
     if ctx.is_test:
         return
     options = ctx.options
-    if options.reports(FAD304.code):
+    if options.reports(FAD304.code) and (
+        ctx.module.imports.imports_fastapi() or _fastapi_project(ctx.project)
+    ):
         yield from _model_logic(ctx)
     if not ctx.mentions_fastapi:
         return
@@ -280,13 +293,23 @@ def _default_markers(ctx: FileContext) -> Iterator[Finding]:
                 decl.marker,
                 FAD302,
                 param=decl.param.arg,
-                marker=_short(decl.marker, 40, f"{_marker_label(decl.marker_name)}(...)"),
+                marker=_marker_text(decl.marker, decl.marker_name),
                 ann=_short(ann, 30, "T") if ann is not None else "T",
             )
 
 
 def _marker_label(name: Optional[str]) -> str:
     return "Security" if name == "fastapi.Security" else "Depends"
+
+
+def _marker_text(call: ast.Call, name: Optional[str]) -> str:
+    """``Depends(get_db)``, ``Security(get_user, ...)``: short, naming the dependency."""
+    func = dotted(call.func) or _marker_label(name)
+    target = marker_target(call)
+    parts = [_short(target, 25) if target is not None else ""]
+    if len(call.args) + len(call.keywords) > (1 if target is not None else 0):
+        parts.append("...")
+    return f"{func}({', '.join(p for p in parts if p)})"
 
 
 # ----------------------------------------------------------------------------- FAD303
@@ -355,20 +378,32 @@ def _compute_kind(project: Project, mod: ModuleInfo, node: ast.ClassDef) -> Opti
             externals.add(base.name)
         elif isinstance(base, ValueSym) and _is_declarative_factory(project, base):
             orm = True
-    if externals & _DECLARATIVE_BASES:
-        orm = True
-    table = _class_keyword(node, "table")
     if externals & _SQLMODEL_BASES:
+        table = _class_keyword(node, "table")
         if isinstance(table, ast.Constant) and table.value is True:
             return "orm"
         if table is not None:
             return None  # table=<expression>: cannot tell
         return "schema"
-    if orm:
-        return "orm"
+    if orm or externals & _DECLARATIVE_BASES:
+        return "orm" if _is_mapped(project, mod, node) else None
     if externals & _PYDANTIC_BASES:
         return "schema"
     return None
+
+
+def _is_mapped(project: Project, mod: ModuleInfo, node: ast.ClassDef) -> bool:
+    """A declarative class that maps a table: not the ``Base`` itself, not ``__abstract__``."""
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__abstract__" for t in stmt.targets
+        ):
+            return not (isinstance(stmt.value, ast.Constant) and stmt.value.value is True)
+    for base in node.bases:
+        sym = project.resolve(mod, base)
+        if isinstance(sym, ExternalSym) and sym.name in _DECLARATIVE_BASES:
+            return False  # class Base(DeclarativeBase): the base, not a model
+    return True
 
 
 def _class_keyword(node: ast.ClassDef, name: str) -> Optional[ast.expr]:
