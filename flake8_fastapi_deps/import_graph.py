@@ -93,8 +93,9 @@ class ImportGraph:
         self._components = _Components()
         self._component_cache: dict[int, dict[str, object]] = {}
         self._reverse: dict[int, dict[str, list[str]]] = {}
-        self._hint_pattern = _router_hint_pattern(router_classes)
-        self._matching: dict[str, list[str]] = {}
+        self._hint_words = _router_hint_words(router_classes)
+        self._chains: dict[str, frozenset[str]] = {}
+        self._text_index: dict[str, list[str]] = {}
         self.scratch: dict[str, object] = {}  # per-project results of rules built on the graph
 
     # ----------------------------------------------------------------- exact edges
@@ -131,7 +132,7 @@ class ImportGraph:
         return list(seen)
 
     def _module_edges(self, path: str, tree: ast.Module) -> Iterator[ImportEdge]:
-        ancestors = _package_chain(path)
+        ancestors = self._package_chain(path)
         for stmt in _module_level_imports(tree):
             targets: dict[str, None] = {}
             for target in self._statement_targets(path, stmt, ancestors):
@@ -151,11 +152,15 @@ class ImportGraph:
         yield from self._from_targets(path, base, [a.name for a in stmt.names], ancestors)
 
     def _import_targets(self, path: str, name: str, ancestors: frozenset[str]) -> Iterator[str]:
-        """``import a.b.c`` runs ``a``, ``a.b`` (unless they hold ``path``) and ``a.b.c``."""
+        """``import a.b.c`` runs ``a``, ``a.b`` and ``a.b.c``, except packages holding ``path``.
+
+        (``import app`` inside ``app/routers/users.py`` only binds a name: the
+        package is already in ``sys.modules``, its body is not run again.)
+        """
         parts = name.split(".")
         for cut in range(1, len(parts) + 1):
             found = self._file(path, ".".join(parts[:cut]))
-            if found is not None and (cut == len(parts) or found not in ancestors):
+            if found is not None and found not in ancestors:
                 yield found
 
     def _from_targets(
@@ -186,6 +191,13 @@ class ImportGraph:
         if base_file not in ancestors or needs_names:
             yield base_file
 
+    def _package_chain(self, path: str) -> frozenset[str]:
+        directory = os.path.dirname(path)
+        chain = self._chains.get(directory)
+        if chain is None:
+            chain = self._chains[directory] = _package_chain(path, self.project.root)
+        return chain
+
     def _file(self, importer: str, dotted_name: str) -> Optional[str]:
         """``Project.module_file``, cached (absolute names do not depend on the importer)."""
         key = (os.path.dirname(importer) if dotted_name.startswith(".") else "", dotted_name)
@@ -204,8 +216,7 @@ class ImportGraph:
         found: dict[str, None] = {}
         data = self._read(path)
         text = data.decode("utf-8", "replace") if data is not None else ""
-        self._hints[path] = self._hint_pattern.search(text) is not None
-        ancestors = _package_chain(path)
+        ancestors = self._package_chain(path)
         for kind, base, names in _scan_imports(text):
             if kind == "import":
                 targets = [t for n in names for t in self._import_targets(path, n, ancestors)]
@@ -220,25 +231,39 @@ class ImportGraph:
 
     def router_hint(self, path: str) -> bool:
         """Might ``path`` create an app/router or define routes?  (Text only; a superset.)"""
-        if path not in self._hints:
-            self._text_successors(path)
-        return self._hints.get(path, False)
+        hint = self._hints.get(path)
+        if hint is None:
+            data = self._read(path)
+            text = data.decode("utf-8", "replace") if data is not None else ""
+            hint = any(word in text for word in self._hint_words) or bool(
+                _ROUTE_DECORATOR_TEXT.search(text)
+            )
+            self._hints[path] = hint
+        return hint
 
     def text_imports(self, path: str) -> list[str]:
         """Project files ``path`` may import (text level: a superset of the real imports)."""
         return self._text_successors(path)
 
-    def files_matching(self, key: str, pattern: re.Pattern[str]) -> list[str]:
-        """Project files whose text matches ``pattern`` (read once per ``key`` and process)."""
-        cached = self._matching.get(key)
-        if cached is not None:
-            return cached
-        found: list[str] = []
-        for path in self.project.files():
-            data = self._read(path)
-            if data is not None and pattern.search(data.decode("utf-8", "replace")):
-                found.append(path)
-        self._matching[key] = found
+    def files_matching(self, key: str, patterns: dict[str, re.Pattern[str]]) -> list[str]:
+        """Project files whose text matches ``patterns[key]``.
+
+        Every pattern of ``patterns`` is searched in the same single pass over
+        the project's files (once per process), so callers pass one shared dict.
+        """
+        found = self._text_index.get(key)
+        if found is None:
+            index: dict[str, list[str]] = {name: [] for name in patterns}
+            for path in self.project.files():
+                data = self._read(path)
+                if data is None:
+                    continue
+                text = data.decode("utf-8", "replace")
+                for name, pattern in patterns.items():
+                    if pattern.search(text):
+                        index[name].append(path)
+            self._text_index.update(index)
+            found = index.get(key, [])
         return found
 
     def may_be_in_router_cycle(self, path: str) -> bool:
@@ -344,25 +369,20 @@ class ImportGraph:
     # ----------------------------------------------------------------- names
 
     def module_name(self, path: str) -> str:
-        """``app.routers.auth`` for ``<root>/app/routers/auth.py``: the dotted import name."""
+        """``app.routers.auth`` for ``<root>/app/routers/auth.py``: the dotted name from the root.
+
+        Relative to the project root, or to ``<root>/src`` for files below it.
+        """
         directory, base = os.path.split(path)
         parts = [] if base == "__init__.py" else [base[:-3] if base.endswith(".py") else base]
-        chain = directory
-        while os.path.isfile(os.path.join(chain, "__init__.py")):
-            parts.append(os.path.basename(chain))
-            parent = os.path.dirname(chain)
-            if parent == chain:
-                break
-            chain = parent
-        if chain == directory and self.project.root is not None:
-            # not inside a regular package: name it from the project's import root
-            root = self.project.root
+        root = self.project.root
+        if root is not None:
             src = os.path.join(root, "src")
-            base_dir = src if directory == src or directory.startswith(src + os.sep) else root
-            rel = os.path.relpath(directory, base_dir)
+            top = src if directory == src or directory.startswith(src + os.sep) else root
+            rel = os.path.relpath(directory, top)
             if rel != "." and not rel.startswith(".."):
-                parts.extend(reversed(rel.split(os.sep)))
-        return ".".join(reversed(parts)) or base
+                parts = [*rel.split(os.sep), *parts]
+        return ".".join(parts) or base
 
 
 class _Components:
@@ -511,23 +531,36 @@ def _scan_imports(text: str) -> Iterator[tuple[str, str, list[str]]]:
             yield "import", "", [n for n in names if not n.startswith(".")]
 
 
-def _router_hint_pattern(router_classes: Iterable[str]) -> re.Pattern[str]:
-    """Text that (nearly) every module creating an app/router or defining routes contains."""
-    words = ["FastAPI", "APIRouter", "add_api_route", "add_api_websocket_route"]
-    words.extend(name.rsplit(".", 1)[-1] for name in router_classes)
-    verbs = "|".join(sorted(ROUTE_DECORATORS))
-    alternatives = "|".join(sorted({re.escape(w) for w in words}))
-    return re.compile(rf"\b(?:{alternatives})\b|@[\w.]+\.(?:{verbs})\s*\(")
+def _router_hint_words(router_classes: Iterable[str]) -> tuple[str, ...]:
+    """Words that (nearly) every module creating an app/router contains."""
+    words = {"FastAPI", "APIRouter", "add_api_route", "add_api_websocket_route"}
+    words.update(name.rsplit(".", 1)[-1] for name in router_classes)
+    return tuple(sorted(words))
 
-def _package_chain(path: str) -> frozenset[str]:
-    """``__init__.py`` files of the packages holding ``path`` (itself included if one)."""
+
+# a route decorator, e.g. ``@router.get(`` (for modules using a router made elsewhere)
+_ROUTE_DECORATOR_TEXT = re.compile(
+    r"@[\w.]+\.(?:%s)\s*\(" % "|".join(sorted(ROUTE_DECORATORS))
+)
+
+
+def _package_chain(path: str, root: Optional[str]) -> frozenset[str]:
+    """``__init__.py`` files of the packages holding ``path`` (itself included if one).
+
+    Every parent package of a module runs before the module does, also across
+    namespace packages (folders without ``__init__.py``), so the walk goes up
+    to the project root rather than stopping at the first folder without one.
+    """
     found: set[str] = set()
     directory = os.path.dirname(path)
-    while True:
-        init = os.path.join(directory, "__init__.py")
-        if not os.path.isfile(init):
+    while root is None or directory == root or directory.startswith(root + os.sep):
+        if root is not None and directory == root:
             break
-        found.add(os.path.realpath(init))
+        init = os.path.join(directory, "__init__.py")
+        if os.path.isfile(init):
+            found.add(os.path.realpath(init))
+        elif root is None:
+            break
         parent = os.path.dirname(directory)
         if parent == directory:
             break

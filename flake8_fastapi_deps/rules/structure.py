@@ -84,7 +84,7 @@ RULES = (FAD301, FAD302, FAD303, FAD304, FAD305, FAD306, FAD307)
 
 
 # Text of a module that may define a Pydantic model.
-_MODEL_TEXT = re.compile(r"\b(?:BaseModel|SQLModel|RootModel|GenericModel)\b")
+_MODEL_WORDS = ("BaseModel", "SQLModel", "RootModel", "GenericModel")
 
 
 def wants(project: Project, path: Optional[str], text: str, options: Options) -> bool:
@@ -93,21 +93,28 @@ def wants(project: Project, path: Optional[str], text: str, options: Options) ->
     Modules that may share an import cycle with a router module (FAD301), and,
     when FAD304 is selected, modules that may define Pydantic models.
     """
-    if options.reports(FAD304.code) and _MODEL_TEXT.search(text):
+    if options.reports(FAD304.code) and any(word in text for word in _MODEL_WORDS):
         return True
     if path is None or project.root is None or not project.inside(path):
         return False
     return project.import_graph().may_be_in_router_cycle(path)
 
 
-_FASTAPI_TEXT = re.compile(r"^\s*(?:from|import)\s+fastapi\b", re.M)
 
 
 def _fastapi_project(project: Project) -> bool:
     """Does some file of the project use FastAPI?  (Schema modules often do not import it.)"""
     if project.root is None:
         return False
-    return bool(project.import_graph().files_matching("fastapi", _FASTAPI_TEXT))
+    return bool(project.import_graph().files_matching("fastapi", _PROJECT_TEXT))
+
+
+# Whole-project text searches, done together in one pass over the files.
+_PROJECT_TEXT = {
+    "fastapi": re.compile(r"^[ \t]*(?:from|import)[ \t]+fastapi\b", re.M),
+    "middleware": re.compile(r"add_middleware|\.middleware\s*\("),
+    "include_router": re.compile(r"include_router"),
+}
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -620,7 +627,6 @@ _HARMLESS_APP_CALLS = frozenset(
 _HARMLESS_BUILTINS = frozenset(
     {"print", "isinstance", "id", "repr", "str", "len", "type", "getattr", "hasattr", "vars"}
 )
-_MIDDLEWARE_TEXT = re.compile(r"\badd_middleware\b|\.middleware\s*\(")
 _MAX_CALL_DEPTH = 3
 
 
@@ -765,7 +771,7 @@ def _imported_by_middleware_code(ctx: FileContext) -> bool:
     if ctx.project.root is None or path is None:
         return False
     graph = ctx.project.import_graph()
-    for other in graph.files_matching("middleware", _MIDDLEWARE_TEXT):
+    for other in graph.files_matching("middleware", _PROJECT_TEXT):
         if other != path and path in graph.text_imports(other):
             return True
     return False
@@ -938,7 +944,7 @@ def _routers_included_with_responses(project: Project) -> set[tuple[Optional[str
         return cached
     found: set[tuple[Optional[str], str]] = set()
     graph.scratch["fad306_included"] = found
-    for path in graph.files_matching("include_router", _INCLUDE_ROUTER):
+    for path in graph.files_matching("include_router", _PROJECT_TEXT):
         mod = project.module_at(path)
         if mod is None:
             continue
@@ -955,9 +961,6 @@ def _routers_included_with_responses(project: Project) -> set[tuple[Optional[str
             if isinstance(sym, ValueSym):
                 found.add((sym.module.path, sym.name))
     return found
-
-
-_INCLUDE_ROUTER = re.compile(r"\binclude_router\b")
 
 
 # ----------------------------------------------------------------------------- FAD307
