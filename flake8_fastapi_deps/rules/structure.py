@@ -27,7 +27,17 @@ from ..model import (
 )
 from ..names import FASTAPI, dotted
 from ..options import Options
-from ..project import ClassSym, ExternalSym, FuncSym, ModuleSym, Project, Route, Symbol, ValueSym
+from ..project import (
+    ClassSym,
+    ExternalSym,
+    FuncSym,
+    ModuleSym,
+    Project,
+    Route,
+    Symbol,
+    ValueSym,
+    read_source,
+)
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -445,7 +455,12 @@ _MODEL_HELPER_DECORATORS = frozenset(
 )
 _PROPERTY_DECORATORS = frozenset({"functools.cached_property", "abc.abstractproperty"})
 _HOOK_PREFIXES = ("model_", "__get_pydantic", "__pydantic", "__get_validators__", "__modify_schema__")
-_HTTP_PACKAGES = ("requests.", "httpx.", "aiohttp.", "urllib.request.", "urllib3.")
+# HTTP calls that send a request (making a client object sends nothing)
+_HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
+_HTTP_CALLS = frozenset(
+    {f"{package}.{verb}" for package in ("requests", "httpx") for verb in _HTTP_VERBS}
+    | {"urllib.request.urlopen", "urllib3.request", "aiohttp.request"}
+)
 _SESSION_TYPES = frozenset(
     {
         "sqlalchemy.orm.Session",
@@ -548,7 +563,7 @@ def _io_in(ctx: FileContext, info: FunctionInfo) -> Optional[str]:
             ):
                 return f"{receiver.id}.{func.attr}()"
         name = ctx.canonical(func, scope)
-        if name is not None and name.startswith(_HTTP_PACKAGES):
+        if name in _HTTP_CALLS:
             return f"{name}()"
         if name in ("io.open", "os.open", "builtins.open"):
             return f"{name}()"
@@ -639,6 +654,8 @@ def _apps_without_middleware(ctx: FileContext) -> Iterator[Finding]:
             continue
         if any(kw.arg is None for kw in call.keywords):
             continue  # **settings may hold middleware=
+        if _class_adds_middleware(ctx, call, scope):
+            continue
         handles, escapes = _app_handles(ctx.module, call)
         if escapes or _app_given_away(ctx, handles, 0):
             continue
@@ -649,6 +666,25 @@ def _apps_without_middleware(ctx: FileContext) -> Iterator[Finding]:
             continue
         label = f"{sorted(handles)[0]} = {dotted(call.func)}()" if handles else f"{dotted(call.func)}()"
         yield finding(call, FAD305, app=label)
+
+
+def _class_adds_middleware(ctx: FileContext, call: ast.Call, scope: Scope) -> bool:
+    """A project subclass of FastAPI whose methods add middleware to ``self``."""
+    sym = ctx.resolve(call.func, scope)
+    if not isinstance(sym, ClassSym):
+        return False
+    for cls in (sym, *ctx.project.class_bases(sym)):
+        if not isinstance(cls, ClassSym):
+            continue
+        for stmt in cls.node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute)
+                and n.func.attr in ("add_middleware", "middleware")
+                for n in own_nodes(stmt)
+            ):
+                return True
+    return False
 
 
 def _empty_literal(expr: Optional[ast.expr]) -> bool:
@@ -766,13 +802,24 @@ def _returned(mod: ModuleInfo, handles: set[str], scope: Scope) -> bool:
 
 
 def _imported_by_middleware_code(ctx: FileContext) -> bool:
-    """Does another project module that adds middleware import this one?"""
+    """Does another project module that adds middleware import this one?
+
+    Also by name in a string, as ASGI servers load apps: ``"pkg.main:app"``.
+    """
     path = ctx.module.path
     if ctx.project.root is None or path is None:
         return False
     graph = ctx.project.import_graph()
+    name = graph.module_name(path)
     for other in graph.files_matching("middleware", _PROJECT_TEXT):
-        if other != path and path in graph.text_imports(other):
+        if other == path:
+            continue
+        if path in graph.text_imports(other):
+            return True
+        data = read_source(other)
+        if data is not None and re.search(
+            rf"[\"']{re.escape(name)}[:\"']", data.decode("utf-8", "replace")
+        ):
             return True
     return False
 
@@ -880,6 +927,8 @@ def _documented_codes(ctx: FileContext, route: Route) -> Optional[set[object]]:
     made = ctx.project.resolve(sym.module, sym.value.func)
     if not ctx.project.is_router_class(made):
         return None
+    if isinstance(made, ClassSym) and ctx.project.class_method(made, "__init__") is not None:
+        return None  # a router subclass may add responses of its own
     if not _add_responses(ctx, sym.module, sym.value, codes):
         return None
     if _included_with_responses(ctx.project, sym):
@@ -938,12 +987,21 @@ def _included_with_responses(project: Project, router: ValueSym) -> bool:
 
 
 def _routers_included_with_responses(project: Project) -> set[tuple[Optional[str], str]]:
+    """Routers whose routes get ``responses`` from an ``include_router`` call or a parent router.
+
+    FastAPI merges the ``responses=`` of ``include_router(...)`` and of the
+    including router (transitively) into every included route.  Routers
+    included somewhere we cannot read are in the set too.
+    """
     graph = project.import_graph()
     cached = graph.scratch.get("fad306_included")
     if isinstance(cached, set):
         return cached
     found: set[tuple[Optional[str], str]] = set()
     graph.scratch["fad306_included"] = found
+    # (child, parent or None when unknown, the call itself adds responses)
+    edges: list[tuple[tuple[Optional[str], str], Optional[tuple[Optional[str], str]], bool]] = []
+    with_responses: set[tuple[Optional[str], str]] = set()
     for path in graph.files_matching("include_router", _PROJECT_TEXT):
         mod = project.module_at(path)
         if mod is None:
@@ -952,14 +1010,32 @@ def _routers_included_with_responses(project: Project) -> set[tuple[Optional[str
             func = call.func
             if not (isinstance(func, ast.Attribute) and func.attr == "include_router"):
                 continue
-            if keyword(call, "responses") is None and not any(
-                kw.arg is None for kw in call.keywords
-            ):
-                continue
             target = call.args[0] if call.args else keyword(call, "router")
-            sym = project.resolve(mod, target, scope) if target is not None else None
-            if isinstance(sym, ValueSym):
-                found.add((sym.module.path, sym.name))
+            child = project.resolve(mod, target, scope) if target is not None else None
+            if not isinstance(child, ValueSym):
+                continue
+            adds = keyword(call, "responses") is not None or any(
+                kw.arg is None for kw in call.keywords
+            )
+            parent = project.resolve(mod, func.value, scope)
+            parent_key: Optional[tuple[Optional[str], str]] = None
+            if isinstance(parent, ValueSym) and isinstance(parent.value, ast.Call):
+                parent_key = (parent.module.path, parent.name)
+                made = parent.value
+                if keyword(made, "responses") is not None or any(
+                    kw.arg is None for kw in made.keywords
+                ):
+                    with_responses.add(parent_key)
+            edges.append(((child.module.path, child.name), parent_key, adds))
+    changed = True
+    while changed:
+        changed = False
+        for child_key, parent_key, adds in edges:
+            if child_key in found:
+                continue
+            if adds or parent_key is None or parent_key in with_responses or parent_key in found:
+                found.add(child_key)
+                changed = True
     return found
 
 
