@@ -70,7 +70,11 @@ def check(
     mentions = any(trigger in text for trigger in _TRIGGERS)
     project = project_for(filename, options)
     real = os.path.realpath(filename) if project.root and filename else None
-    if not mentions and not _used_elsewhere(project, real, text):
+    if (
+        not mentions
+        and not _used_elsewhere(project, real, text)
+        and not _wanted(project, real, text, options)
+    ):
         return []
     try:
         module = project.adopt(tree, real)
@@ -95,6 +99,15 @@ def _used_elsewhere(project: Project, real: Optional[str], text: str) -> bool:
     return real in project.project_dependency_targets(real) or project.mentions_project_names(
         real, text
     )
+
+
+def _wanted(project: Project, real: Optional[str], text: str, options: Options) -> bool:
+    """Does a rule family ask to see this (FastAPI-free) file?  Optional ``wants`` hook."""
+    for family in FAMILIES:
+        wants = getattr(family, "wants", None)
+        if wants is not None and wants(project, real, text, options):
+            return True
+    return False
 
 
 def _is_test(project: Project, filename: Optional[str], options: Options) -> bool:

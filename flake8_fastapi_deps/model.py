@@ -430,6 +430,21 @@ def _annotated_values(mod: ModuleInfo) -> list[ast.expr]:
     return found
 
 
+def short_source(node: ast.AST, limit: int = 40, fallback: Optional[str] = None) -> str:
+    """The source text of ``node`` for a message, cut at ``limit`` characters.
+
+    ``ast.unparse`` recurses; on pathologically deep code the fallback (or the
+    node type) is used instead of letting a RecursionError drop the file.
+    """
+    try:
+        text = ast.unparse(node).splitlines()[0]
+    except (RecursionError, IndexError):
+        return fallback if fallback is not None else type(node).__name__
+    if len(text) <= limit:
+        return text
+    return fallback if fallback is not None else text[: limit - 3] + "..."
+
+
 def iter_params(node: FunctionNode | ast.Lambda) -> Iterator[tuple[ast.arg, Optional[ast.expr]]]:
     """(parameter, default or None) for every parameter, in signature order."""
     args = node.args

@@ -11,7 +11,7 @@ import argparse
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -125,6 +125,27 @@ SPECS: tuple[OptionSpec, ...] = (
         "e.g. mylib.db.SyncSession.",
         _names("--fad-sync-session-types"),
     ),
+    OptionSpec(
+        "--fad-max-dependencies",
+        "max_dependencies",
+        "3",
+        "FAD303: most sub-dependencies (Depends/Security parameters) a dependency may declare.",
+        _positive_int("--fad-max-dependencies"),
+    ),
+    OptionSpec(
+        "--fad-max-model-method-statements",
+        "max_model_method_statements",
+        "10",
+        "FAD304: most statements a Pydantic model method may run.",
+        _positive_int("--fad-max-model-method-statements"),
+    ),
+    OptionSpec(
+        "--fad-max-routes-per-module",
+        "max_routes_per_module",
+        "15",
+        "FAD307: most routes the module that creates the FastAPI app may define.",
+        _positive_int("--fad-max-routes-per-module"),
+    ),
 )
 
 
@@ -137,6 +158,16 @@ class Options:
     pooled_constructors: tuple[str, ...] = ()
     blocking_calls: tuple[str, ...] = ()
     sync_session_types: tuple[str, ...] = ()
+    max_dependencies: int = 3
+    max_model_method_statements: int = 10
+    max_routes_per_module: int = 15
+    # Off-by-default codes flake8 will show (set by the plugin from flake8's own
+    # select/ignore decision); None when not known, e.g. in tests: then all are.
+    opt_in_selected: Optional[frozenset[str]] = None
+
+    def reports(self, code: str) -> bool:
+        """Will ``code`` be shown?  Lets the core skip work only opt-in codes need."""
+        return self.opt_in_selected is None or code in self.opt_in_selected
 
     @classmethod
     def from_namespace(cls, namespace: object) -> Options:

@@ -40,6 +40,7 @@ from .model import (
     is_generator,
     own_nodes,
 )
+from .import_graph import ImportGraph
 from .names import APIROUTER, FASTAPI, MARKERS, Imports, canonicalize
 from .options import Options
 
@@ -242,6 +243,7 @@ class Project:
         self._scans: dict[str, _Scan] = {}
         self._subtree_counts: Optional[dict[str, int]] = None
         self._resolving: set[tuple[int, str]] = set()
+        self._import_graph: Optional[ImportGraph] = None
         self.parse_count = 0  # files parsed by the index (for the benchmark)
         # project-wide indexes built lazily by rule families, by a key of their own
         self.cache: dict[str, object] = {}
@@ -279,6 +281,10 @@ class Project:
                     mod = None
         self._modules[real] = mod
         return mod
+
+    def cached_module(self, path: str) -> Optional[ModuleInfo]:
+        """The module at ``path`` if the index has already built it (never parses)."""
+        return self._modules.get(os.path.realpath(path))
 
     def adopt(self, tree: ast.Module, path: Optional[str]) -> ModuleInfo:
         """The module flake8 is linting, built from flake8's own tree."""
@@ -360,6 +366,14 @@ class Project:
                 if os.path.isfile(path) and self.inside(path):
                     return os.path.realpath(path)
         return None
+
+    def import_graph(self) -> ImportGraph:
+        """The project's module-level import graph, built lazily and kept for the process."""
+        if self._import_graph is None:
+            self._import_graph = ImportGraph(
+                self, read_source, parse_source, self._router_classes
+            )
+        return self._import_graph
 
     # ---------------------------------------------------------------- resolution
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from ..base import Finding, Rule
-from . import async_boundary, declarations, lifecycle, misuse, yield_shape
+from . import async_boundary, declarations, lifecycle, misuse, structure, yield_shape
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -23,4 +23,11 @@ class Family(Protocol):
     def check(self, ctx: FileContext) -> Iterable[Finding]: ...
 
 
-FAMILIES: tuple[Family, ...] = (declarations, misuse, async_boundary, lifecycle, yield_shape)
+FAMILIES: tuple[Family, ...] = (
+    declarations,
+    misuse,
+    async_boundary,
+    lifecycle,
+    yield_shape,
+    structure,
+)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from ..base import Finding, Rule, finding
 from ..model import (
+    short_source,
     FunctionInfo,
     FunctionNode,
     ModuleInfo,
@@ -617,8 +618,7 @@ def _not_a_dependency(ctx: FileContext, info: FunctionInfo) -> bool:
 
 
 def _source(node: ast.AST, limit: int = 40) -> str:
-    text = ast.unparse(node).splitlines()[0] if hasattr(ast, "unparse") else type(node).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return short_source(node, limit)
 
 
 # ----------------------------------------------------------------------------- FAD201

@@ -1,0 +1,129 @@
+"""The import graph behind FAD301: edges, components, cycle messages, cost bounds."""
+
+from __future__ import annotations
+
+import ast
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from flake8_fastapi_deps import project
+from flake8_fastapi_deps.checker import check
+from flake8_fastapi_deps.import_graph import _scan_imports
+from flake8_fastapi_deps.options import Options
+from flake8_fastapi_deps.project import project_for
+
+from .harness import PROJECTS
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index() -> None:
+    project.clear_cache()
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _messages(path: Path, code: str = "FAD301") -> list[str]:
+    source = path.read_text(encoding="utf-8")
+    found = check(ast.parse(source), str(path), source.splitlines(True), Options())
+    return [f.message for f in found if f.message.startswith(code)]
+
+
+def test_message_names_the_shortest_cycle_through_each_import() -> None:
+    root = PROJECTS / "FAD301_routers"
+    assert _messages(root / "app" / "routers" / "auth.py") == [
+        "FAD301 import cycle app.routers.auth -> app.routers.users -> app.routers.auth; "
+        "move shared code to a module that imports no router"
+    ]
+    assert _messages(root / "app" / "services" / "reports.py") == [
+        "FAD301 import cycle app.services.reports -> app.main -> app.routers.admin -> "
+        "app.services.reports; move shared code to a module that imports no router"
+    ]
+
+
+def test_src_layout_names_are_relative_to_src() -> None:
+    root = PROJECTS / "FAD301_src_layout"
+    assert _messages(root / "src" / "core" / "deps.py") == [
+        "FAD301 import cycle core.deps -> api -> api.routes -> core.deps; "
+        "move shared code to a module that imports no router"
+    ]
+
+
+def test_a_two_thousand_module_cycle(tmp_path: Path) -> None:
+    """Iterative walks only: a deep cycle neither recurses nor takes long."""
+    count = 2000
+    files = {f"pkg/m{i}.py": f"from pkg import m{(i + 1) % count}\n" for i in range(count)}
+    files["pkg/__init__.py"] = ""
+    files["pkg/m0.py"] = "from fastapi import APIRouter\n\nfrom pkg import m1\n\nrouter = APIRouter()\n"
+    _write(tmp_path, files)
+    start = time.perf_counter()
+    found = _messages(tmp_path / "pkg" / "m1.py")
+    graph = project_for(str(tmp_path / "pkg" / "m1.py"), Options()).import_graph()
+    members = graph.component(os.path.realpath(tmp_path / "pkg" / "m1.py"))
+    assert len(members) == count
+    assert len(found) == 1
+    assert found[0].startswith("FAD301 import cycle pkg.m1 -> pkg.m2 -> pkg.m3 -> (1995 more) -> ")
+    # every other module of the cycle is answered from the cached component
+    for i in (2, 500, 1999):
+        assert len(_messages(tmp_path / "pkg" / f"m{i}.py")) == 1
+    assert time.perf_counter() - start < 30
+
+
+def test_only_files_of_candidate_cycles_are_parsed(tmp_path: Path) -> None:
+    files = {f"lib/mod{i}.py": "import os\n" for i in range(50)}
+    files["lib/__init__.py"] = "".join(f"from lib import mod{i}\n" for i in range(50))
+    files["app/__init__.py"] = ""
+    files["app/main.py"] = "from fastapi import FastAPI\n\nimport lib\n\napp = FastAPI()\n"
+    _write(tmp_path, files)
+    main = tmp_path / "app" / "main.py"
+    assert _messages(main) == []
+    assert project_for(str(main), Options()).parse_count == 0
+
+
+def test_text_scan_is_a_superset_of_module_level_imports() -> None:
+    text = '''
+import a.b, c as d
+from .e import (f,
+    g as h)
+from ..i import *
+from j import k, \\
+    l
+try:
+    import m
+except ImportError:
+    m = None
+
+def func(
+    x,
+) -> None:
+    import lazy_one
+    if x:
+        import lazy_two
+
+class C:
+    import in_class
+
+if TYPE_CHECKING:
+    import typing_only
+else:
+    import runtime_too
+if __name__ == "__main__":
+    import script_only
+'''
+    found = [(kind, base, names) for kind, base, names in _scan_imports(text)]
+    assert found == [
+        ("import", "", ["a.b", "c"]),
+        ("from", ".e", ["f", "g"]),
+        ("from", "..i", ["*"]),
+        ("from", "j", ["k", "l"]),
+        ("import", "", ["m"]),
+        ("import", "", ["runtime_too"]),
+    ]
