@@ -77,7 +77,7 @@ def check(
     ):
         return []
     try:
-        module = project.adopt(tree, real)
+        module = project.adopt(tree, real, text)
         ctx = FileContext(project, module, options, _is_test(project, filename, options), mentions)
         found: set[Finding] = set()
         for family in FAMILIES:

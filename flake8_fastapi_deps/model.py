@@ -207,6 +207,9 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
     ]
     while stack:
         node, scope, cls, prefix, in_tc = stack.pop()
+        if isinstance(node, ast.expr):
+            _scan_expression(mod, node, scope, claimed)
+            continue
         at_module = not scope and cls is None
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             qual = prefix + node.name
@@ -262,17 +265,33 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
             value = getattr(node, "value", None)
             if at_module and isinstance(name, ast.Name) and isinstance(value, ast.expr):
                 mod.toplevel[name.id] = value
-        elif isinstance(node, ast.Call):
-            mod.calls.append((node, scope))
-            _call(mod, node, scope, claimed)
         for child in reversed(list(ast.iter_child_nodes(node))):
             stack.append((child, scope, cls, prefix, in_tc))
     return mod
 
 
+_TYPE_ALIAS: tuple[type[ast.AST], ...] = (
+    (getattr(ast, "TypeAlias"),) if hasattr(ast, "TypeAlias") else ()
+)
+
+
 def _is_type_alias(node: ast.AST) -> bool:
-    alias_type = getattr(ast, "TypeAlias", None)
-    return alias_type is not None and isinstance(node, alias_type)
+    return isinstance(node, _TYPE_ALIAS)
+
+
+def _scan_expression(mod: ModuleInfo, root: ast.expr, scope: Scope, claimed: set[int]) -> None:
+    """The calls inside one expression, in source order (expressions hold no scopes we track)."""
+    stack: list[ast.AST] = [root]
+    calls = mod.calls
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            calls.append((node, scope))
+            _call(mod, node, scope, claimed)
+        children = list(ast.iter_child_nodes(node))
+        if children:
+            children.reverse()
+            stack.extend(children)
 
 
 def _collect_imports(mod: ModuleInfo) -> None:

@@ -17,6 +17,7 @@ used as dependencies anywhere in the project, and so which are *request code*.
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import re
 import stat
@@ -53,6 +54,7 @@ _SKIP_DIRS = frozenset(
     {"__pycache__", "node_modules", "site-packages", "dist-packages", "build", "dist"}
 )
 _DEP_TEXT = re.compile(rb"\bDepends\b|\bSecurity\b")
+_DEP_TEXT_STR = re.compile(r"\bDepends\b|\bSecurity\b")
 _NEVER = re.compile(r"(?!)")
 # Packages whose names are always FastAPI's (or its foundations'), never project code.
 FRAMEWORK_PACKAGES = frozenset({"fastapi", "starlette", "typing", "typing_extensions"})
@@ -198,6 +200,11 @@ def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatch(name, pat) for pat in patterns)
 
 
+def scanned_text(text: str) -> bool:
+    """Would the dependency scan parse a file with this text?  (See ``Project._scan``.)"""
+    return "fastapi" in text and _DEP_TEXT_STR.search(text) is not None
+
+
 def read_source(path: str) -> Optional[bytes]:
     """The bytes of a Python file we may parse, or None (quietly) if we may not."""
     try:
@@ -286,11 +293,18 @@ class Project:
         """The module at ``path`` if the index has already built it (never parses)."""
         return self._modules.get(os.path.realpath(path))
 
-    def adopt(self, tree: ast.Module, path: Optional[str]) -> ModuleInfo:
-        """The module flake8 is linting, built from flake8's own tree."""
+    def adopt(self, tree: ast.Module, path: Optional[str], text: str = "") -> ModuleInfo:
+        """The module flake8 is linting, built from flake8's own tree.
+
+        Kept in the cache only when the dependency scan would parse it anyway
+        (it declares dependencies), so the scan reuses it instead of parsing it
+        again.  Holding every linted tree for the whole run would grow memory
+        with the project and slow every garbage collection; any other module
+        is parsed by the index if and when another file needs it (once).
+        """
         real = os.path.realpath(path) if path else None
         mod = build_module(tree, real)
-        if real is not None and self._modules.get(real) is None:
+        if real is not None and real not in self._modules and scanned_text(text):
             self._modules[real] = mod
         return mod
 
@@ -714,6 +728,9 @@ class Project:
                     scan.gate_names.add(info.name)
         scan.yield_names = self._yield_dependency_names(scan.targets)
         scan.gate_names |= scan.yield_names
+        # The modules just parsed live as long as the process; take them out of
+        # the garbage collector's reach, or every full collection walks them again.
+        gc.freeze()
         return scan
 
     def _yield_dependency_names(self, targets: dict[str, set[tuple[int, int]]]) -> frozenset[str]:
