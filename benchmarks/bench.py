@@ -474,7 +474,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="measured runs per configuration")
     parser.add_argument("--warmup", type=int, default=1, help="unreported runs first (file cache)")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="flake8 --jobs (default 1)")
-    parser.add_argument("--select", default=DEFAULT_SELECT, help="codes to select (default: flake8's defaults, as a user runs it)")
+    parser.add_argument(
+        "--select", default=DEFAULT_SELECT, help="codes to select (default: flake8's defaults)"
+    )
     parser.add_argument("--use-config", action="store_true", help="do not pass --isolated")
     parser.add_argument("--no-inprocess", action="store_true", help="skip the breakdown run")
     parser.add_argument(

@@ -108,15 +108,33 @@ def test_options_from_setup_cfg(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [",,", "not a name", "pkg..mod"], ids=["empty", "spaces", "double-dot"]
+    ("option", "value"),
+    [
+        ("--fad-router-classes", ",,"),
+        ("--fad-router-classes", "not a name"),
+        ("--fad-blocking-calls", "pkg..mod"),
+        ("--fad-sync-session-types", "a,,b"),
+        ("--fad-max-dependencies", "abc"),
+        ("--fad-max-routes-per-module", "0"),
+        ("--fad-test-patterns", "tests/*.py"),
+    ],
 )
-def test_bad_option_value_is_one_line(tmp_path: Path, value: str) -> None:
+def test_bad_option_value_is_one_line(tmp_path: Path, option: str, value: str) -> None:
     (tmp_path / "app.py").write_text("x = 1\n")
-    result = flake8(f"--fad-router-classes={value}", "app.py", cwd=tmp_path)
+    result = flake8(f"{option}={value}", "app.py", cwd=tmp_path)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "--fad-router-classes" in lines[0], result.stderr
+    assert len(lines) == 1 and option in lines[0], result.stderr
+
+
+def test_bad_option_in_config_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("x = 1\n")
+    (tmp_path / "setup.cfg").write_text("[flake8]\nfad-max-dependencies = many\n")
+    result = flake8("app.py", cwd=tmp_path)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode != 0 and len(lines) == 1, result.stderr
+    assert "--fad-max-dependencies" in lines[0] and "Traceback" not in result.stderr
 
 
 def test_parallel_equals_serial(tmp_path: Path) -> None:
