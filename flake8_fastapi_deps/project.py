@@ -256,6 +256,7 @@ class Project:
         self.cache: dict[str, object] = {}
         self._router_classes = KNOWN_ROUTER_CLASSES | frozenset(options.router_classes)
         self._import_roots: list[str] = []
+        self._rooted_folders: set[str] = set()  # folders add_import_root_for has seen
         self._module_files: dict[tuple[Optional[str], str], Optional[str]] = {}
         if self.root:
             self._import_roots.append(self.root)
@@ -310,6 +311,10 @@ class Project:
 
     def add_import_root_for(self, path: str) -> None:
         """Make the package chain holding ``path`` importable (its top's parent)."""
+        folder = os.path.dirname(path)
+        if folder in self._rooted_folders:
+            return
+        self._rooted_folders.add(folder)
         directory = os.path.dirname(os.path.realpath(path))
         top = None
         current = directory
@@ -952,12 +957,19 @@ def _returned_closures(factory: FuncSym) -> Iterator[FuncSym]:
 _PROJECTS: dict[tuple[str, Options], Project] = {}
 
 
+_ROOTS: dict[str, Optional[str]] = {}  # folder of a linted file -> its project root
+
+
 def project_for(path: Optional[str], options: Options) -> Project:
     """The per-process :class:`Project` for a linted file (a lone one if no root)."""
     if not path or path in ("stdin", "-"):
         return Project(None, options)
     absolute = os.path.abspath(path)
-    root = find_root(absolute)
+    folder = os.path.dirname(absolute)
+    if folder in _ROOTS:
+        root = _ROOTS[folder]
+    else:
+        root = _ROOTS[folder] = find_root(absolute)
     if root is None:
         return Project(None, options)
     key = (os.path.realpath(root), options)
@@ -971,6 +983,7 @@ def project_for(path: Optional[str], options: Options) -> Project:
 def clear_cache() -> None:
     """Forget every project (tests use this between fixture projects)."""
     _PROJECTS.clear()
+    _ROOTS.clear()
 
 
 __all__ = [
