@@ -20,7 +20,8 @@ from .registry import ALL_RULES
 
 
 def rule_doc(code: str) -> str:
-    return resources.files(__package__).joinpath("docs", f"{code}.md").read_text(encoding="utf-8")
+    docs = resources.files(__package__).joinpath("docs")  # one part per call on Python 3.9
+    return docs.joinpath(f"{code}.md").read_text(encoding="utf-8")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

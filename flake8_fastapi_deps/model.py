@@ -10,7 +10,7 @@ worked out by :mod:`flake8_fastapi_deps.project`, which caches its answers here.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
@@ -189,6 +189,18 @@ def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
 def is_generator(func: FunctionNode) -> bool:
     """Does ``func``'s own body contain ``yield`` or ``yield from``?"""
     return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(func))
+
+
+def nodes_within(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """``roots`` and every node below them, without entering nested functions,
+    lambdas or classes (which are yielded themselves).  Iterative; order unspecified."""
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _SCOPE_NODES):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
@@ -375,19 +387,21 @@ def _signature_markers(
                     )
 
 
-def _shadowed(mod: ModuleInfo, expr: ast.expr, scope: Scope) -> bool:
-    """Is the head name of ``expr`` rebound inside an enclosing function?"""
-    while isinstance(expr, ast.Attribute):
-        expr = expr.value
-    if not isinstance(expr, ast.Name) or not scope:
-        return False
-    name = expr.id
+def bound_in_scope(mod: ModuleInfo, name: str, scope: Scope) -> bool:
+    """Is ``name`` a parameter, local or nested def of one of the enclosing functions?"""
     for func in scope:
         if name in mod.assignments.get(id(func), ()):
             return True
         if any(param.arg == name for param, _ in iter_params(func)):
             return True
     return False
+
+
+def _shadowed(mod: ModuleInfo, expr: ast.expr, scope: Scope) -> bool:
+    """Is the head name of ``expr`` rebound inside an enclosing function?"""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return isinstance(expr, ast.Name) and bound_in_scope(mod, expr.id, scope)
 
 
 def _call(mod: ModuleInfo, node: ast.Call, scope: Scope, claimed: set[int]) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..base import Finding, Rule, finding
 from ..model import (
+    bound_in_scope,
     FunctionInfo,
     FunctionNode,
     ModuleInfo,
@@ -199,14 +200,7 @@ def _label(expr: ast.expr) -> str:
     return "…"
 
 
-def _bound_locally(mod: ModuleInfo, name: str, scope: Scope) -> bool:
-    """Is ``name`` a parameter, local or nested def of an enclosing function?"""
-    for func in scope:
-        if name in mod.assignments.get(id(func), ()):
-            return True
-        if any(param.arg == name for param, _ in iter_params(func)):
-            return True
-    return False
+_bound_locally = bound_in_scope
 
 
 def _head(expr: ast.expr) -> Optional[str]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from ..base import Finding, Rule, finding
 from ..model import (
+    nodes_within,
     short_source,
     FunctionInfo,
     FunctionNode,
@@ -1114,13 +1115,7 @@ def _calls_with_guard(func: FunctionNode) -> Iterator[tuple[ast.Call, bool]]:
 
 
 def _expr_nodes(root: ast.AST) -> Iterator[ast.AST]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, _SCOPE_TYPES):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
+    return nodes_within((root,))
 
 
 __all__ = [

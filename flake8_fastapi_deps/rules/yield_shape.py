@@ -33,7 +33,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, NamedTuple, Optional, Union
 
 from ..base import Finding, Rule, finding
-from ..model import FunctionInfo, ModuleInfo, Scope, annotated_parts, is_generator, iter_params, keyword
+from ..model import (
+    FunctionInfo,
+    ModuleInfo,
+    Scope,
+    annotated_parts,
+    is_generator,
+    iter_params,
+    keyword,
+    nodes_within,
+)
 from ..names import dotted
 from ..project import ClassSym, ExternalSym, FuncSym, Symbol, ValueSym
 
@@ -590,15 +599,7 @@ def _check_size(states: set[_State]) -> None:
         raise _GiveUp
 
 
-def _own_nodes(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    """Nodes of ``roots`` and below, not entering nested functions, lambdas or classes."""
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, _SCOPE_NODES):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
+_own_nodes = nodes_within
 
 
 def _own_expr_nodes(root: ast.AST) -> Iterator[ast.AST]:
