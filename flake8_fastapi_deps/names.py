@@ -51,16 +51,28 @@ def canonicalize(qualified: str) -> str:
     return _ALIASES.get(qualified, qualified)
 
 
-def dotted(expr: ast.expr) -> Optional[str]:
-    """``a.b.c`` as text, or None when ``expr`` is not a plain name chain."""
-    parts: list[str] = []
+def name_chain(expr: ast.expr) -> Optional[tuple[str, list[str]]]:
+    """``a.b.c`` as ``("a", ["b", "c"])``, or None when ``expr`` is not a plain name chain.
+
+    Iterative: attribute chains can be hundreds of levels deep.
+    """
+    attrs: list[str] = []
     while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
+        attrs.append(expr.attr)
         expr = expr.value
     if not isinstance(expr, ast.Name):
         return None
-    parts.append(expr.id)
-    return ".".join(reversed(parts))
+    attrs.reverse()
+    return expr.id, attrs
+
+
+def dotted(expr: ast.expr) -> Optional[str]:
+    """``a.b.c`` as text, or None when ``expr`` is not a plain name chain."""
+    chain = name_chain(expr)
+    if chain is None:
+        return None
+    head, attrs = chain
+    return ".".join([head, *attrs])
 
 
 class Imports:

@@ -42,7 +42,7 @@ from .model import (
     own_nodes,
 )
 from .import_graph import ImportGraph
-from .names import APIROUTER, FASTAPI, MARKERS, Imports, canonicalize
+from .names import APIROUTER, FASTAPI, MARKERS, Imports, canonicalize, name_chain
 from .options import Options
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -398,18 +398,15 @@ class Project:
 
     def resolve(self, mod: ModuleInfo, expr: ast.expr, scope: Scope = ()) -> Optional[Symbol]:
         """What ``expr`` (a name or attribute chain in ``mod``) refers to."""
-        # Peel the attribute chain iteratively: it can be hundreds of levels deep.
-        attrs: list[str] = []
-        while isinstance(expr, ast.Attribute):
-            attrs.append(expr.attr)
-            expr = expr.value
-        if not isinstance(expr, ast.Name):
+        chain = name_chain(expr)
+        if chain is None:
             return None
-        local = _scope_lookup(mod, expr.id, scope)
+        head, attrs = chain
+        local = _scope_lookup(mod, head, scope)
         if isinstance(local, _Local):
             return None
-        sym = local if local is not None else self.lookup(mod, expr.id, 0)
-        for attr in reversed(attrs):
+        sym = local if local is not None else self.lookup(mod, head, 0)
+        for attr in attrs:
             if sym is None:
                 return None
             sym = self._member(sym, attr, 0)
