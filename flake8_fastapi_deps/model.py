@@ -120,6 +120,8 @@ class ModuleInfo:
     assignments: dict[int, dict[str, list[ast.expr]]] = field(default_factory=dict)
     # caches filled by project.Project
     cache: dict[str, object] = field(default_factory=dict)
+    # hash of the bytes this module was parsed from, when the index read it from disk
+    source_hash: Optional[int] = None
 
     def function_info(self, node: FunctionNode) -> Optional[FunctionInfo]:
         table = self.cache.get("_finfo")

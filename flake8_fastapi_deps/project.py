@@ -285,6 +285,7 @@ class Project:
                 self.parse_count += 1
                 try:
                     mod = build_module(tree, real)
+                    mod.source_hash = hash(data)
                 except RecursionError:
                     mod = None
         self._modules[real] = mod
@@ -304,6 +305,10 @@ class Project:
         is parsed by the index if and when another file needs it (once).
         """
         real = os.path.realpath(path) if path else None
+        known = self._modules.get(real) if real is not None else None
+        if known is not None and text and known.source_hash == hash(text.encode("utf-8")):
+            # the index already modelled this very text (and cached what it learnt)
+            return known
         mod = build_module(tree, real)
         if real is not None and real not in self._modules and scanned_text(text):
             self._modules[real] = mod

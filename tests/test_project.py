@@ -128,3 +128,15 @@ def test_fastapi_free_module_with_a_dependency_is_analysed(tmp_path: Path) -> No
     )
     assert lint(tmp_path / "app/jobs.py") == ["5:FAD003"]
     assert lint(tmp_path / "app/plain.py") == []
+
+
+def test_adopt_reuses_the_index_model_only_for_identical_text(tmp_path: Path) -> None:
+    source = "from fastapi import Depends\n\ndef dep():\n    yield 1\n\nx = Depends(dep)\n"
+    write(tmp_path, {"pyproject.toml": "", "app.py": source})
+    path = str(tmp_path / "app.py")
+    proj = project_for(path, Options())
+    indexed = proj.module_at(path)
+    assert indexed is not None
+    assert proj.adopt(ast.parse(source), path, source) is indexed
+    edited = source + "y = 2\n"  # an editor's unsaved buffer differs from the disk
+    assert proj.adopt(ast.parse(edited), path, edited) is not indexed
