@@ -142,8 +142,9 @@ def marker_target(call: ast.Call) -> Optional[ast.expr]:
     return None
 
 
-def keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
-    for kw in call.keywords:
+def keyword(node: Union[ast.Call, ast.ClassDef], name: str) -> Optional[ast.expr]:
+    """The value of keyword argument ``name`` of a call or a class statement."""
+    for kw in node.keywords:
         if kw.arg == name:
             return kw.value
     return None

@@ -29,6 +29,7 @@ from typing import Optional, Union
 from .model import (
     ROUTE_DECORATORS,
     annotated_parts,
+    bound_in_scope,
     iter_params,
     marker_target,
     FunctionInfo,
@@ -580,7 +581,7 @@ class Project:
         name = expr.id
         for func in reversed(scope):
             values = mod.assignments.get(id(func), {}).get(name)
-            for param, _ in _params(func):
+            for param, _ in iter_params(func):
                 if param.arg == name:
                     return param.annotation is not None and self.is_router_value(
                         mod, param.annotation, scope
@@ -908,10 +909,6 @@ def _decl(
     )
 
 
-def _params(func: FunctionNode) -> Iterator[tuple[ast.arg, Optional[ast.expr]]]:
-    return iter_params(func)
-
-
 class _Local:
     """A name bound inside an enclosing function to a value we do not know."""
 
@@ -932,9 +929,7 @@ def _scope_lookup(mod: ModuleInfo, name: str, scope: Scope) -> Union[Symbol, _Lo
                 return FuncSym(mod, info) if info is not None else _LOCAL
             if isinstance(stmt, ast.ClassDef) and stmt.name == name:
                 return ClassSym(mod, stmt)
-        if name in mod.assignments.get(id(func), ()):
-            return _LOCAL
-        if any(param.arg == name for param, _ in iter_params(func)):
+        if bound_in_scope(mod, name, (func,)):
             return _LOCAL
     return None
 

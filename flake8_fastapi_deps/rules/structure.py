@@ -393,7 +393,7 @@ def _compute_kind(project: Project, mod: ModuleInfo, node: ast.ClassDef) -> Opti
         elif isinstance(base, ValueSym) and _is_declarative_factory(project, base):
             orm = True
     if externals & _SQLMODEL_BASES:
-        table = _class_keyword(node, "table")
+        table = keyword(node, "table")
         if isinstance(table, ast.Constant) and table.value is True:
             return "orm"
         if table is not None:
@@ -418,13 +418,6 @@ def _is_mapped(project: Project, mod: ModuleInfo, node: ast.ClassDef) -> bool:
         if isinstance(sym, ExternalSym) and sym.name in _DECLARATIVE_BASES:
             return False  # class Base(DeclarativeBase): the base, not a model
     return True
-
-
-def _class_keyword(node: ast.ClassDef, name: str) -> Optional[ast.expr]:
-    for kw in node.keywords:
-        if kw.arg == name:
-            return kw.value
-    return None
 
 
 def _is_declarative_factory(project: Project, value: ValueSym) -> bool:
