@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from .names import ANNOTATED, MARKERS, Imports
+from .nodes import _FIELDS, child_fields, children, walk
+
+_AST = ast.AST
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Scope = tuple[FunctionNode, ...]  # enclosing functions, outermost first
@@ -28,6 +31,7 @@ DEPENDENCIES_CONSTRUCTORS = frozenset(
     {"fastapi.FastAPI", "fastapi.APIRouter", "fastapi.APIRoute", "fastapi.routing.APIWebSocketRoute"}
 )
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_SCOPE_CLASSES = frozenset(_SCOPE_NODES)
 
 
 @dataclass(eq=False)
@@ -180,30 +184,46 @@ def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
     elif isinstance(root, ast.Lambda):
         stack = [root.body]
     else:
-        stack = list(reversed(list(ast.iter_child_nodes(root))))
+        stack = children(root)
+        stack.reverse()
     while stack:
         node = stack.pop()
         yield node
         if isinstance(node, _SCOPE_NODES):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        below = children(node)
+        if below:
+            below.reverse()
+            stack.extend(below)
 
 
 def is_generator(func: FunctionNode) -> bool:
     """Does ``func``'s own body contain ``yield`` or ``yield from``?"""
-    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(func))
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes_within(func.body))
 
 
 def nodes_within(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
     """``roots`` and every node below them, without entering nested functions,
     lambdas or classes (which are yielded themselves).  Iterative; order unspecified."""
-    stack = list(roots)
+    table = _FIELDS
+    stack: list[Optional[ast.AST]] = list(roots)  # lists such as Dict.keys hold None
     while stack:
         node = stack.pop()
-        yield node
-        if isinstance(node, _SCOPE_NODES):
+        if node is None:
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        yield node
+        cls = node.__class__
+        if cls in _SCOPE_CLASSES:
+            continue
+        fields = table.get(cls)
+        if fields is None:
+            fields = child_fields(cls)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                stack.extend(value)
+            elif isinstance(value, _AST):
+                stack.append(value)
 
 
 def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
@@ -280,7 +300,7 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
             value = getattr(node, "value", None)
             if at_module and isinstance(name, ast.Name) and isinstance(value, ast.expr):
                 mod.toplevel[name.id] = value
-        for child in reversed(list(ast.iter_child_nodes(node))):
+        for child in reversed(children(node)):
             stack.append((child, scope, cls, prefix, in_tc))
     return mod
 
@@ -298,15 +318,30 @@ def _scan_expression(mod: ModuleInfo, root: ast.expr, scope: Scope, claimed: set
     """The calls inside one expression, in source order (expressions hold no scopes we track)."""
     stack: list[ast.AST] = [root]
     calls = mod.calls
+    table = _FIELDS
+    call_class = ast.Call
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Call):
+        cls = node.__class__
+        if cls is call_class:
+            assert isinstance(node, ast.Call)
             calls.append((node, scope))
             _call(mod, node, scope, claimed)
-        children = list(ast.iter_child_nodes(node))
-        if children:
-            children.reverse()
-            stack.extend(children)
+        fields = table.get(cls)
+        if fields is None:
+            fields = child_fields(cls)
+        if not fields:
+            continue
+        below: list[ast.AST] = []
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                below.extend(item for item in value if item is not None)
+            elif isinstance(value, _AST):
+                below.append(value)
+        if below:
+            below.reverse()
+            stack.extend(below)
 
 
 def _collect_imports(mod: ModuleInfo) -> None:
@@ -316,7 +351,7 @@ def _collect_imports(mod: ModuleInfo) -> None:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             mod.imports.add(node)
         elif isinstance(node, ast.stmt):
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 if isinstance(child, ast.stmt):
                     stack.append(child)
             if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
@@ -459,7 +494,7 @@ def _annotated_values(mod: ModuleInfo) -> list[ast.expr]:
     if isinstance(cached, list):
         return cached
     found: list[ast.expr] = []
-    for stmt in ast.walk(mod.tree):
+    for stmt in walk([mod.tree]):
         if isinstance(stmt, ast.Subscript) and mod.imports.canonical(stmt.value) == ANNOTATED:
             found.append(stmt)
     mod.cache["_annotated_values"] = found

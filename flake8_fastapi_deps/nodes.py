@@ -1,0 +1,96 @@
+"""Fast traversal of syntax trees.
+
+``ast.iter_child_nodes`` asks every node for every field and checks each value;
+on a large tree that dominates the cost of a walk.  Here each node class maps,
+once, to the fields that can hold child nodes: names, attributes, constants and
+``ctx`` markers are leaves.  The walks are iterative (deep code cannot exhaust
+the stack), never modify the tree, and yield child nodes in field order, which
+is source order, as ``ast.iter_child_nodes`` does.  Expression contexts
+(``Load``/``Store``/``Del``) are not yielded: nothing here needs them.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from typing import Optional
+
+# Fields whose values are never child nodes (strings, numbers, flags, contexts).
+_LEAF_FIELDS = frozenset(
+    {
+        "ctx",
+        "id",
+        "attr",
+        "arg",
+        "name",
+        "module",
+        "level",
+        "type_comment",
+        "kind",
+        "conversion",
+        "is_async",
+        "kwd_attrs",  # MatchClass: a list of strings
+        "tag",
+        "lineno",
+    }
+)
+# Node classes with no child nodes at all (Global/Nonlocal hold lists of strings).
+_LEAF_CLASSES: tuple[type, ...] = (
+    ast.Constant,
+    ast.Name,
+    ast.Global,
+    ast.Nonlocal,
+    ast.expr_context,
+) + tuple(getattr(ast, name) for name in ("MatchSingleton",) if hasattr(ast, name))
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of node class ``cls`` that can hold child nodes, in order."""
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        if issubclass(cls, _LEAF_CLASSES):
+            fields = ()
+        else:
+            fields = tuple(f for f in getattr(cls, "_fields", ()) if f not in _LEAF_FIELDS)
+        _FIELDS[cls] = fields
+    return fields
+
+
+_AST = ast.AST
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """The child nodes of ``node`` in source order (``ctx`` markers left out)."""
+    fields = _FIELDS.get(node.__class__)
+    if fields is None:
+        fields = child_fields(node.__class__)
+    found: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            found.extend(item for item in value if item is not None)
+        elif isinstance(value, _AST):
+            found.append(value)
+    return found
+
+
+def walk(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """``roots`` and every node below them; order unspecified (like ``ast.walk``)."""
+    table = _FIELDS
+    stack: list[Optional[ast.AST]] = list(roots)  # lists such as Dict.keys hold None
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        yield node
+        fields = table.get(node.__class__)
+        if fields is None:
+            fields = child_fields(node.__class__)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                stack.extend(value)
+            elif isinstance(value, _AST):
+                stack.append(value)
