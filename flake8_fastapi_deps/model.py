@@ -227,33 +227,42 @@ def nodes_within(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
 
 
 def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
-    """Collect the syntactic facts of one module in one iterative pass."""
+    """Collect the syntactic facts of one module in one iterative pass.
+
+    Markers (``Depends``/``Security``) can only be recognised with the whole
+    import table (imports may come after their use inside functions), so the
+    pass records every call, signature and class attribute in source order,
+    and markers are picked out afterwards, cheaply filtered by name first.
+    """
     mod = ModuleInfo(path=path, tree=tree)
     imports = mod.imports
-    # The import table must be complete before markers are recognised, and
-    # imports may come after their use inside functions: a cheap first sweep
-    # over import statements only (they are statements, never deeply nested).
-    _collect_imports(mod)
-    claimed: set[int] = set()  # marker calls already recorded with context
+    # Signatures and class attributes that may hold markers, by the number of
+    # calls recorded before them (so they are handled in source order).
+    pending: list[tuple[int, ast.AST, Scope]] = []
+    subscripts: list[ast.Subscript] = []
 
     # (node, scope, class, qualname prefix, under TYPE_CHECKING)
     stack: list[tuple[ast.AST, Scope, Optional[ast.ClassDef], str, bool]] = [
         (stmt, (), None, "", False) for stmt in reversed(tree.body)
     ]
+    table = _FIELDS
+    expr_class = ast.expr
     while stack:
         node, scope, cls, prefix, in_tc = stack.pop()
-        if isinstance(node, ast.expr):
-            _scan_expression(mod, node, scope, claimed)
+        if isinstance(node, expr_class):
+            _scan_expression(mod, node, scope, subscripts)
             continue
         at_module = not scope and cls is None
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        kind = node.__class__
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             qual = prefix + node.name
             mod.functions.append(FunctionInfo(node, qual, cls, scope))
             if at_module:
                 mod.toplevel[node.name] = node
             elif scope:
                 _bind(mod, scope, node.name, None)
-            _signature_markers(mod, node, scope, claimed)
+            pending.append((len(mod.calls), node, scope))
             inner: Scope = scope + (node,)
             outer_parts: list[ast.AST] = [*node.decorator_list, node.args]
             if node.returns is not None:
@@ -263,7 +272,8 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
             for part in reversed(outer_parts):
                 stack.append((part, scope, cls, prefix, in_tc))
             continue
-        if isinstance(node, ast.ClassDef):
+        if kind is ast.ClassDef:
+            assert isinstance(node, ast.ClassDef)
             mod.classes.append(node)
             if at_module:
                 mod.toplevel[node.name] = node
@@ -273,7 +283,9 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
             for part in reversed([*node.decorator_list, *node.bases, *node.keywords]):
                 stack.append((part, scope, cls, prefix, in_tc))
             continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+        if kind is ast.Import or kind is ast.ImportFrom:
+            assert isinstance(node, (ast.Import, ast.ImportFrom))
+            imports.add(node, keep_first=True)
             if at_module:
                 mod.top_imports.append((node, in_tc))
                 for alias in node.names:
@@ -287,22 +299,90 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
                         mod.toplevel[local] = node
                         mod.type_checking_names.discard(local)
             continue
-        if isinstance(node, ast.If) and is_type_checking_test(imports, node.test):
-            for stmt in reversed(node.orelse):
-                stack.append((stmt, scope, cls, prefix, in_tc))
-            for stmt in reversed(node.body):
-                stack.append((stmt, scope, cls, prefix, True))
-            continue
-        if isinstance(node, (ast.Assign, ast.AnnAssign)):
-            _assignment(mod, node, scope, cls, at_module, claimed)
+        if kind is ast.If:
+            assert isinstance(node, ast.If)
+            if is_type_checking_test(imports, node.test):
+                for stmt in reversed(node.orelse):
+                    stack.append((stmt, scope, cls, prefix, in_tc))
+                for stmt in reversed(node.body):
+                    stack.append((stmt, scope, cls, prefix, True))
+                continue
+        elif kind is ast.Assign or kind is ast.AnnAssign:
+            assert isinstance(node, (ast.Assign, ast.AnnAssign))
+            if cls is not None and not scope:
+                if isinstance(node.value, ast.Call):
+                    pending.append((len(mod.calls), node, scope))
+            else:
+                _assignment(mod, node, scope, at_module)
         elif _is_type_alias(node):
             name = getattr(node, "name", None)
             value = getattr(node, "value", None)
             if at_module and isinstance(name, ast.Name) and isinstance(value, ast.expr):
                 mod.toplevel[name.id] = value
-        for child in reversed(children(node)):
+        fields = table.get(kind)
+        if fields is None:
+            fields = child_fields(kind)
+        below: list[ast.AST] = []
+        for field_name in fields:
+            value = getattr(node, field_name, None)
+            if value.__class__ is list:
+                below.extend(item for item in value if item is not None)
+            elif isinstance(value, _AST):
+                below.append(value)
+        for child in reversed(below):
             stack.append((child, scope, cls, prefix, in_tc))
+    mod.cache["_annotated_candidates"] = subscripts
+    _find_markers(mod, pending)
     return mod
+
+
+def _find_markers(mod: ModuleInfo, pending: list[tuple[int, ast.AST, Scope]]) -> None:
+    """Markers, ``dependencies=[...]`` lists and route registrations, in source order."""
+    imports = mod.imports
+    marker_words = {"Depends", "Security"}
+    marker_words.update(
+        local for local, target in imports.names.items() if target.rsplit(".", 1)[-1] in marker_words
+    )
+    claimed: set[int] = set()  # marker calls already recorded with context
+    fastapi = imports.imports_fastapi()
+    position = 0
+    for index, (call, scope) in enumerate(mod.calls):
+        while position < len(pending) and pending[position][0] <= index:
+            _pending_markers(mod, pending[position], claimed, marker_words)
+            position += 1
+        _call(mod, call, scope, claimed, marker_words, fastapi)
+    for item in pending[position:]:
+        _pending_markers(mod, item, claimed, marker_words)
+
+
+def _pending_markers(
+    mod: ModuleInfo, item: tuple[int, ast.AST, Scope], claimed: set[int], marker_words: set[str]
+) -> None:
+    _, node, scope = item
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        _signature_markers(mod, node, scope, claimed, marker_words)
+        return
+    assert isinstance(node, (ast.Assign, ast.AnnAssign))
+    # class attribute ``x: T = Depends(f)`` (class-based views, models)
+    value = node.value
+    if isinstance(value, ast.Call) and _is_marker(mod, value, marker_words):
+        claimed.add(id(value))
+        ann = node.annotation if isinstance(node, ast.AnnAssign) else None
+        mod.marker_uses.append(
+            MarkerUse(value, str(mod.imports.canonical(value.func)), scope, implicit=ann)
+        )
+
+
+def _last_word(func: ast.expr) -> Optional[str]:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _is_marker(mod: ModuleInfo, call: ast.Call, marker_words: set[str]) -> bool:
+    return _last_word(call.func) in marker_words and mod.imports.canonical(call.func) in MARKERS
 
 
 _TYPE_ALIAS: tuple[type[ast.AST], ...] = (
@@ -314,19 +394,24 @@ def _is_type_alias(node: ast.AST) -> bool:
     return isinstance(node, _TYPE_ALIAS)
 
 
-def _scan_expression(mod: ModuleInfo, root: ast.expr, scope: Scope, claimed: set[int]) -> None:
+def _scan_expression(
+    mod: ModuleInfo, root: ast.expr, scope: Scope, subscripts: list[ast.Subscript]
+) -> None:
     """The calls inside one expression, in source order (expressions hold no scopes we track)."""
     stack: list[ast.AST] = [root]
     calls = mod.calls
     table = _FIELDS
     call_class = ast.Call
+    subscript_class = ast.Subscript
     while stack:
         node = stack.pop()
         cls = node.__class__
         if cls is call_class:
             assert isinstance(node, ast.Call)
             calls.append((node, scope))
-            _call(mod, node, scope, claimed)
+        elif cls is subscript_class:
+            assert isinstance(node, ast.Subscript)
+            subscripts.append(node)
         fields = table.get(cls)
         if fields is None:
             fields = child_fields(cls)
@@ -344,24 +429,6 @@ def _scan_expression(mod: ModuleInfo, root: ast.expr, scope: Scope, claimed: set
             stack.extend(below)
 
 
-def _collect_imports(mod: ModuleInfo) -> None:
-    stack: list[ast.AST] = list(mod.tree.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            mod.imports.add(node)
-        elif isinstance(node, ast.stmt):
-            for child in children(node):
-                if isinstance(child, ast.stmt):
-                    stack.append(child)
-            if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-                for handler in getattr(node, "handlers", []):
-                    stack.extend(handler.body)
-            elif isinstance(node, ast.Match if hasattr(ast, "Match") else ()):
-                for case in getattr(node, "cases", []):
-                    stack.extend(case.body)
-
-
 def _bind(mod: ModuleInfo, scope: Scope, name: str, value: Optional[ast.expr]) -> None:
     key = id(scope[-1]) if scope else 0
     table = mod.assignments.setdefault(key, {})
@@ -374,21 +441,10 @@ def _assignment(
     mod: ModuleInfo,
     node: ast.Assign | ast.AnnAssign,
     scope: Scope,
-    cls: Optional[ast.ClassDef],
     at_module: bool,
-    claimed: set[int],
 ) -> None:
     value = node.value
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    if cls is not None and not scope:
-        # class attribute ``x: T = Depends(f)`` (class-based views, models)
-        if isinstance(value, ast.Call) and mod.imports.canonical(value.func) in MARKERS:
-            claimed.add(id(value))
-            ann = node.annotation if isinstance(node, ast.AnnAssign) else None
-            mod.marker_uses.append(
-                MarkerUse(value, str(mod.imports.canonical(value.func)), scope, implicit=ann)
-            )
-        return
     for target in targets:
         if not isinstance(target, ast.Name):
             continue
@@ -403,25 +459,25 @@ def _assignment(
 
 
 def _signature_markers(
-    mod: ModuleInfo, node: FunctionNode, scope: Scope, claimed: set[int]
+    mod: ModuleInfo, node: FunctionNode, scope: Scope, claimed: set[int], marker_words: set[str]
 ) -> None:
     """Record markers in defaults and ``Annotated`` metadata with their implicit target."""
+    imports = mod.imports
     for param, default in iter_params(node):
         ann = param.annotation
-        if isinstance(default, ast.Call) and mod.imports.canonical(default.func) in MARKERS:
+        parts = annotated_parts(imports, ann) if isinstance(ann, ast.Subscript) else None
+        if isinstance(default, ast.Call) and _is_marker(mod, default, marker_words):
             claimed.add(id(default))
-            parts = annotated_parts(mod.imports, ann)
             implicit = parts[0] if parts else ann
             mod.marker_uses.append(
-                MarkerUse(default, str(mod.imports.canonical(default.func)), scope, implicit)
+                MarkerUse(default, str(imports.canonical(default.func)), scope, implicit)
             )
-        parts = annotated_parts(mod.imports, ann)
         if parts:
             for meta in parts[1:]:
-                if isinstance(meta, ast.Call) and mod.imports.canonical(meta.func) in MARKERS:
+                if isinstance(meta, ast.Call) and _is_marker(mod, meta, marker_words):
                     claimed.add(id(meta))
                     mod.marker_uses.append(
-                        MarkerUse(meta, str(mod.imports.canonical(meta.func)), scope, parts[0])
+                        MarkerUse(meta, str(imports.canonical(meta.func)), scope, parts[0])
                     )
 
 
@@ -442,36 +498,49 @@ def _shadowed(mod: ModuleInfo, expr: ast.expr, scope: Scope) -> bool:
     return isinstance(expr, ast.Name) and bound_in_scope(mod, expr.id, scope)
 
 
-def _call(mod: ModuleInfo, node: ast.Call, scope: Scope, claimed: set[int]) -> None:
+def _call(
+    mod: ModuleInfo,
+    node: ast.Call,
+    scope: Scope,
+    claimed: set[int],
+    marker_words: set[str],
+    fastapi: bool,
+) -> None:
     imports = mod.imports
-    canonical = imports.canonical(node.func)
-    if canonical in MARKERS and _shadowed(mod, node.func, scope):
-        canonical = None
-    if canonical in MARKERS and id(node) not in claimed:
-        claimed.add(id(node))
-        mod.marker_uses.append(MarkerUse(node, str(canonical), scope, _alias_implicit(mod, node)))
-        return
     func = node.func
+    word = _last_word(func)
+    canonical: Optional[str] = None
+    if word in marker_words:
+        canonical = imports.canonical(func)
+        if canonical in MARKERS and _shadowed(mod, func, scope):
+            canonical = None
+        if canonical in MARKERS and id(node) not in claimed:
+            claimed.add(id(node))
+            mod.marker_uses.append(MarkerUse(node, str(canonical), scope, _alias_implicit(mod, node)))
+            return
     method = func.attr if isinstance(func, ast.Attribute) else None
-    takes_deps = canonical in DEPENDENCIES_CONSTRUCTORS or (
-        method in DEPENDENCIES_METHODS and imports.imports_fastapi()
-    )
-    if takes_deps:
-        for kw in node.keywords:
-            if kw.arg == "dependencies":
-                mod.dependencies_lists.append(DependenciesList(kw, node, scope))
-                if isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)):
-                    for item in kw.value.elts:
-                        if isinstance(item, ast.Call) and imports.canonical(item.func) in MARKERS:
-                            claimed.add(id(item))
-                            mod.marker_uses.append(
-                                MarkerUse(
-                                    item,
-                                    str(imports.canonical(item.func)),
-                                    scope,
-                                    in_dependencies_list=True,
+    if node.keywords and any(kw.arg == "dependencies" for kw in node.keywords):
+        if canonical is None:
+            canonical = imports.canonical(func)
+        takes_deps = canonical in DEPENDENCIES_CONSTRUCTORS or (
+            method in DEPENDENCIES_METHODS and fastapi
+        )
+        if takes_deps:
+            for kw in node.keywords:
+                if kw.arg == "dependencies":
+                    mod.dependencies_lists.append(DependenciesList(kw, node, scope))
+                    if isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)):
+                        for item in kw.value.elts:
+                            if isinstance(item, ast.Call) and _is_marker(mod, item, marker_words):
+                                claimed.add(id(item))
+                                mod.marker_uses.append(
+                                    MarkerUse(
+                                        item,
+                                        str(imports.canonical(item.func)),
+                                        scope,
+                                        in_dependencies_list=True,
+                                    )
                                 )
-                            )
     if method in ROUTE_REGISTRARS and isinstance(func, ast.Attribute):
         endpoint = node.args[1] if len(node.args) > 1 else keyword(node, "endpoint")
         if endpoint is not None:
@@ -480,8 +549,8 @@ def _call(mod: ModuleInfo, node: ast.Call, scope: Scope, claimed: set[int]) -> N
 
 def _alias_implicit(mod: ModuleInfo, call: ast.Call) -> Optional[ast.expr]:
     """For ``X = Annotated[T, Depends()]`` at any level, the ``T`` of the enclosing Annotated."""
-    # Found lazily: a marker outside a signature is usually inside an Annotated
-    # alias.  We cannot walk up the tree, so aliases are matched by identity.
+    # A marker outside a signature is usually inside an Annotated alias.  We
+    # cannot walk up the tree, so aliases are matched by identity.
     for value in _annotated_values(mod):
         parts = annotated_parts(mod.imports, value)
         if parts and any(meta is call for meta in parts[1:]):
@@ -493,10 +562,12 @@ def _annotated_values(mod: ModuleInfo) -> list[ast.expr]:
     cached = mod.cache.get("_annotated_values")
     if isinstance(cached, list):
         return cached
-    found: list[ast.expr] = []
-    for stmt in walk([mod.tree]):
-        if isinstance(stmt, ast.Subscript) and mod.imports.canonical(stmt.value) == ANNOTATED:
-            found.append(stmt)
+    candidates = mod.cache.get("_annotated_candidates")
+    found: list[ast.expr] = [
+        node
+        for node in (candidates if isinstance(candidates, list) else walk([mod.tree]))
+        if isinstance(node, ast.Subscript) and mod.imports.canonical(node.value) == ANNOTATED
+    ]
     mod.cache["_annotated_values"] = found
     return found
 

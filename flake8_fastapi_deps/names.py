@@ -90,15 +90,15 @@ class Imports:
         self.names: dict[str, str] = {}
         self.modules: set[str] = set()  # every module named by an import
 
-    def add(self, node: ast.Import | ast.ImportFrom) -> None:
+    def add(self, node: ast.Import | ast.ImportFrom, keep_first: bool = False) -> None:
+        """Record one import statement; with ``keep_first`` an earlier binding of a name stays."""
+        names = self.names
         if isinstance(node, ast.Import):
             for alias in node.names:
                 self.modules.add(alias.name)
-                if alias.asname:
-                    self.names[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".", 1)[0]
-                    self.names[top] = top
+                local = alias.asname or alias.name.split(".", 1)[0]
+                if not (keep_first and local in names):
+                    names[local] = alias.name if alias.asname else local
             return
         base = "." * node.level + (node.module or "")
         self.modules.add(base)
@@ -106,8 +106,10 @@ class Imports:
             if alias.name == "*":
                 continue
             local = alias.asname or alias.name
+            if keep_first and local in names:
+                continue
             sep = "" if base.endswith(".") or not base else "."
-            self.names[local] = f"{base}{sep}{alias.name}"
+            names[local] = f"{base}{sep}{alias.name}"
 
     def qualified(self, expr: ast.expr) -> Optional[str]:
         """The dotted name ``expr`` refers to through the imports, or None."""

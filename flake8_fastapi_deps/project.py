@@ -45,6 +45,7 @@ from .model import (
 from .import_graph import ImportGraph
 from .names import APIROUTER, FASTAPI, MARKERS, Imports, canonicalize, name_chain
 from .options import Options
+from .textscan import local_declarations
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -273,14 +274,18 @@ class Project:
         real = os.path.realpath(path)
         return real == self.root or real.startswith(self.root + os.sep)
 
-    def module_at(self, path: str) -> Optional[ModuleInfo]:
-        """The parsed module at ``path``; None when it is unusable or outside the root."""
+    def module_at(self, path: str, data: Optional[bytes] = None) -> Optional[ModuleInfo]:
+        """The parsed module at ``path``; None when it is unusable or outside the root.
+
+        ``data``: the file's bytes when the caller has just read them.
+        """
         real = os.path.realpath(path)
         if real in self._modules:
             return self._modules[real]
         mod: Optional[ModuleInfo] = None
         if self.inside(real) and real.endswith(".py"):
-            data = read_source(real)
+            if data is None:
+                data = read_source(real)
             tree = parse_source(data, real) if data is not None else None
             if tree is not None:
                 self.parse_count += 1
@@ -712,6 +717,7 @@ class Project:
             return scan
         scan = self._scans[base] = _Scan()
         prefix = base.rstrip(os.sep) + os.sep
+        text_yield_names: set[str] = set()
         for name in self.files():
             if not name.startswith(prefix):
                 continue
@@ -719,7 +725,13 @@ class Project:
             # declaring a dependency needs an import of fastapi in the same file
             if data is None or b"fastapi" not in data or not _DEP_TEXT.search(data):
                 continue
-            mod = self.module_at(name)
+            local = local_declarations(data)
+            if local is not None:
+                # Every declaration names the file's own code: its lint sees them all.
+                scan.gate_names |= local.gate_names
+                text_yield_names |= local.yield_names
+                continue
+            mod = self.module_at(name, data)
             if mod is None:
                 continue
             for marker in mod.marker_uses:
@@ -734,7 +746,7 @@ class Project:
                     d.via == "default" for d in self.signature(mod, info)
                 ):
                     scan.gate_names.add(info.name)
-        scan.yield_names = self._yield_dependency_names(scan.targets)
+        scan.yield_names = self._yield_dependency_names(scan.targets) | text_yield_names
         scan.gate_names |= scan.yield_names
         # The modules just parsed live as long as the process; take them out of
         # the garbage collector's reach, or every full collection walks them again.
