@@ -16,7 +16,7 @@ from typing import Optional
 from .base import Finding
 from .model import FunctionInfo, ModuleInfo, Scope
 from .options import Options
-from .project import Project, Route, Symbol, is_test_path, project_for
+from .project import Project, Route, Symbol, is_test_path, project_for, real_path
 from .rules import FAMILIES
 
 # Text that any FastAPI-related module contains.  A file without it can only
@@ -69,7 +69,7 @@ def check(
     text = "".join(lines)
     mentions = any(trigger in text for trigger in _TRIGGERS)
     project = project_for(filename, options)
-    real = os.path.realpath(filename) if project.root and filename else None
+    real = real_path(filename) if project.root and filename else None
     if (
         not mentions
         and not _used_elsewhere(project, real, text)
@@ -113,7 +113,7 @@ def _wanted(project: Project, real: Optional[str], text: str, options: Options) 
 def _is_test(project: Project, filename: Optional[str], options: Options) -> bool:
     if not filename or filename in ("stdin", "-"):
         return False
-    absolute = os.path.realpath(filename)
+    absolute = real_path(filename)
     if project.root and project.inside(absolute):
         parts = tuple(os.path.relpath(absolute, project.root).split(os.sep))
     else:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from .names import ANNOTATED, MARKERS, Imports
-from .nodes import _FIELDS, child_fields, children, walk
+from .nodes import _FIELDS, _REVERSED, child_fields, children, reversed_child_fields, walk
 
 _AST = ast.AST
 
@@ -245,7 +245,7 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
     stack: list[tuple[ast.AST, Scope, Optional[ast.ClassDef], str, bool]] = [
         (stmt, (), None, "", False) for stmt in reversed(tree.body)
     ]
-    table = _FIELDS
+    table = _REVERSED
     expr_class = ast.expr
     while stack:
         node, scope, cls, prefix, in_tc = stack.pop()
@@ -321,16 +321,15 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
                 mod.toplevel[name.id] = value
         fields = table.get(kind)
         if fields is None:
-            fields = child_fields(kind)
-        below: list[ast.AST] = []
+            fields = reversed_child_fields(kind)
         for field_name in fields:
             value = getattr(node, field_name, None)
             if value.__class__ is list:
-                below.extend(item for item in value if item is not None)
+                for child in reversed(value):
+                    if child is not None:
+                        stack.append((child, scope, cls, prefix, in_tc))
             elif isinstance(value, _AST):
-                below.append(value)
-        for child in reversed(below):
-            stack.append((child, scope, cls, prefix, in_tc))
+                stack.append((value, scope, cls, prefix, in_tc))
     mod.cache["_annotated_candidates"] = subscripts
     _find_markers(mod, pending)
     return mod
@@ -398,13 +397,15 @@ def _scan_expression(
     mod: ModuleInfo, root: ast.expr, scope: Scope, subscripts: list[ast.Subscript]
 ) -> None:
     """The calls inside one expression, in source order (expressions hold no scopes we track)."""
-    stack: list[ast.AST] = [root]
+    stack: list[Optional[ast.AST]] = [root]  # lists such as Dict.keys hold None
     calls = mod.calls
-    table = _FIELDS
+    table = _REVERSED
     call_class = ast.Call
     subscript_class = ast.Subscript
     while stack:
         node = stack.pop()
+        if node is None:
+            continue
         cls = node.__class__
         if cls is call_class:
             assert isinstance(node, ast.Call)
@@ -414,19 +415,13 @@ def _scan_expression(
             subscripts.append(node)
         fields = table.get(cls)
         if fields is None:
-            fields = child_fields(cls)
-        if not fields:
-            continue
-        below: list[ast.AST] = []
+            fields = reversed_child_fields(cls)
         for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
-                below.extend(item for item in value if item is not None)
+                stack.extend(reversed(value))
             elif isinstance(value, _AST):
-                below.append(value)
-        if below:
-            below.reverse()
-            stack.extend(below)
+                stack.append(value)
 
 
 def _bind(mod: ModuleInfo, scope: Scope, name: str, value: Optional[ast.expr]) -> None:

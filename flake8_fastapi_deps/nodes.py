@@ -44,6 +44,7 @@ _LEAF_CLASSES: tuple[type, ...] = (
 ) + tuple(getattr(ast, name) for name in ("MatchSingleton",) if hasattr(ast, name))
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_REVERSED: dict[type, tuple[str, ...]] = {}
 
 
 def child_fields(cls: type) -> tuple[str, ...]:
@@ -55,6 +56,16 @@ def child_fields(cls: type) -> tuple[str, ...]:
         else:
             fields = tuple(f for f in getattr(cls, "_fields", ()) if f not in _LEAF_FIELDS)
         _FIELDS[cls] = fields
+        _REVERSED[cls] = fields[::-1]
+    return fields
+
+
+def reversed_child_fields(cls: type) -> tuple[str, ...]:
+    """:func:`child_fields` last to first: push children in this order to pop them in source order."""
+    fields = _REVERSED.get(cls)
+    if fields is None:
+        child_fields(cls)
+        fields = _REVERSED[cls]
     return fields
 
 

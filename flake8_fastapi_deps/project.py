@@ -56,7 +56,6 @@ _SKIP_DIRS = frozenset(
     {"__pycache__", "node_modules", "site-packages", "dist-packages", "build", "dist"}
 )
 _DEP_TEXT = re.compile(rb"\bDepends\b|\bSecurity\b")
-_DEP_TEXT_STR = re.compile(r"\bDepends\b|\bSecurity\b")
 _NEVER = re.compile(r"(?!)")
 # Packages whose names are always FastAPI's (or its foundations'), never project code.
 FRAMEWORK_PACKAGES = frozenset({"fastapi", "starlette", "typing", "typing_extensions"})
@@ -164,6 +163,17 @@ class _Scan:
     pattern: Optional[re.Pattern[str]] = None
 
 
+_REAL: dict[str, str] = {}
+
+
+def real_path(path: str) -> str:
+    """``os.path.realpath``, remembered for the process (each costs a stat per path part)."""
+    real = _REAL.get(path)
+    if real is None:
+        real = _REAL[path] = os.path.realpath(path)
+    return real
+
+
 def find_root(path: str) -> Optional[str]:
     """The project root for ``path`` (absolute), or None when there is none.
 
@@ -203,8 +213,8 @@ def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
 
 
 def scanned_text(text: str) -> bool:
-    """Would the dependency scan parse a file with this text?  (See ``Project._scan``.)"""
-    return "fastapi" in text and _DEP_TEXT_STR.search(text) is not None
+    """Might the dependency scan parse a file with this text?  (See ``Project._scan``.)"""
+    return "fastapi" in text and ("Depends" in text or "Security" in text)
 
 
 def read_source(path: str) -> Optional[bytes]:
@@ -245,7 +255,7 @@ class Project:
     """One project root (or a lone file when ``root`` is None) and its caches."""
 
     def __init__(self, root: Optional[str], options: Options) -> None:
-        self.root = os.path.realpath(root) if root else None
+        self.root = real_path(root) if root else None
         self.options = options
         self._modules: dict[str, Optional[ModuleInfo]] = {}
         self._files: Optional[list[str]] = None
@@ -271,7 +281,7 @@ class Project:
     def inside(self, path: str) -> bool:
         if self.root is None:
             return False
-        real = os.path.realpath(path)
+        real = real_path(path)
         return real == self.root or real.startswith(self.root + os.sep)
 
     def module_at(self, path: str, data: Optional[bytes] = None) -> Optional[ModuleInfo]:
@@ -279,7 +289,7 @@ class Project:
 
         ``data``: the file's bytes when the caller has just read them.
         """
-        real = os.path.realpath(path)
+        real = real_path(path)
         if real in self._modules:
             return self._modules[real]
         mod: Optional[ModuleInfo] = None
@@ -299,7 +309,7 @@ class Project:
 
     def cached_module(self, path: str) -> Optional[ModuleInfo]:
         """The module at ``path`` if the index has already built it (never parses)."""
-        return self._modules.get(os.path.realpath(path))
+        return self._modules.get(real_path(path))
 
     def adopt(self, tree: ast.Module, path: Optional[str], text: str = "") -> ModuleInfo:
         """The module flake8 is linting, built from flake8's own tree.
@@ -310,7 +320,7 @@ class Project:
         with the project and slow every garbage collection; any other module
         is parsed by the index if and when another file needs it (once).
         """
-        real = os.path.realpath(path) if path else None
+        real = real_path(path) if path else None
         known = self._modules.get(real) if real is not None else None
         if known is not None and text and known.source_hash == hash(text.encode("utf-8")):
             # the index already modelled this very text (and cached what it learnt)
@@ -326,7 +336,7 @@ class Project:
         if folder in self._rooted_folders:
             return
         self._rooted_folders.add(folder)
-        directory = os.path.dirname(os.path.realpath(path))
+        directory = os.path.dirname(real_path(path))
         top = None
         current = directory
         while os.path.isfile(os.path.join(current, "__init__.py")) and self.inside(current):
@@ -394,7 +404,7 @@ class Project:
             candidate = os.path.join(base, *parts)
             for path in (candidate + ".py", os.path.join(candidate, "__init__.py")):
                 if os.path.isfile(path) and self.inside(path):
-                    return os.path.realpath(path)
+                    return real_path(path)
         return None
 
     def import_graph(self) -> ImportGraph:
@@ -981,7 +991,7 @@ def project_for(path: Optional[str], options: Options) -> Project:
         root = _ROOTS[folder] = find_root(absolute)
     if root is None:
         return Project(None, options)
-    key = (os.path.realpath(root), options)
+    key = (real_path(root), options)
     project = _PROJECTS.get(key)
     if project is None:
         project = _PROJECTS[key] = Project(root, options)
@@ -993,6 +1003,7 @@ def clear_cache() -> None:
     """Forget every project (tests use this between fixture projects)."""
     _PROJECTS.clear()
     _ROOTS.clear()
+    _REAL.clear()
 
 
 __all__ = [

@@ -24,7 +24,10 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-_MARKER = re.compile(rb"\b(?:Depends|Security)\b")
+# Every pattern starts with a literal, so the regex engine jumps between
+# candidates instead of trying each position (``^[ \t]*...`` patterns with
+# re.M were most of the cost); line starts are checked by hand.
+_MARKERS = (re.compile(rb"Depends\b"), re.compile(rb"Security\b"))
 # ``(``, optional ``dependency=``, then the start of the first argument
 _ARGUMENT = re.compile(
     rb"[ \t]*\([ \t\r\n]*(?:dependency[ \t]*=[ \t]*)?(\)|lambda\b|[A-Za-z_]\w*)"
@@ -36,98 +39,152 @@ _IMPLICIT = re.compile(
     rb"(?:Annotated\[[ \t]*[\"']?([A-Za-z_]\w*)[^\[\],\n]*,[ \t]*"
     rb"|:[ \t]*[\"']?([A-Za-z_]\w*)[\"']?[ \t]*=[ \t]*)(?:[A-Za-z_]\w*\.)*$"
 )
-_DEF = re.compile(rb"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
-_CLASS = re.compile(rb"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.M)
-_ASSIGN = re.compile(rb"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
-_ALIAS = re.compile(rb"^(\w+)[ \t]*=[ \t]*(\w+)[ \t]*(?:#.*)?$", re.M)
-_FROM_IMPORT = re.compile(
-    rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M
-)
-_IMPORT = re.compile(rb"^[ \t]*import[ \t]+([^\n]*)", re.M)
-_YIELD = re.compile(rb"\byield\b")
-_STAR_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(?!(?:fastapi|starlette|typing|typing_extensions|pydantic)\b)[\w.]+[ \t]+import[ \t]+\*", re.M)
-_WORD = re.compile(rb"[A-Za-z_]\w*")
+_DEF = re.compile(rb"def[ \t]+(\w+)")
+_CLASS = re.compile(rb"class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:")
+_IMPORT = re.compile(rb"import\b")
+_YIELD = re.compile(rb"yield\b")
+_IDENTIFIER = re.compile(rb"\w")
+_CALLED = re.compile(rb"(?:\.\w+)*[ \t]*\(")
 # Imports from these never bring project functions.
-_EXTERNAL = ("fastapi", "starlette", "typing", "typing_extensions", "pydantic")
+_EXTERNAL = frozenset({b"fastapi", b"starlette", b"typing", b"typing_extensions", b"pydantic"})
 _HARMLESS_BASES = frozenset({b"object", b"BaseModel", b"Generic", b"Protocol", b"ABC"})
+
+
+def _line_prefix(data: bytes, position: int) -> bytes:
+    """The text between the start of ``position``'s line and ``position``."""
+    return data[data.rfind(b"\n", 0, position) + 1:position]
+
+
+def _word_start(data: bytes, position: int) -> bool:
+    return position == 0 or _IDENTIFIER.match(data, position - 1) is None
 
 
 @dataclass(frozen=True)
 class LocalDeclarations:
     """A file whose dependency declarations all name its own functions."""
 
-    gate_names: frozenset[str]  # superset: module-level functions with markers in the signature
+    gate_names: frozenset[str]  # superset: functions with markers in the signature
     yield_names: frozenset[str]  # superset: generator functions it uses as dependencies, and aliases
 
 
 def local_declarations(data: bytes) -> Optional[LocalDeclarations]:
     """Summary of a file whose markers all target its own code, else None (parse it)."""
-    if _STAR_IMPORT.search(data):
-        return None  # names from a star import could be anything
-    external, imported = _imported_names(data)
-    classes = _harmless_classes(data, external)
-    defs = [(m.start(), len(m.group(1)), m.group(2)) for m in _DEF.finditer(data)]
-    local = {name for _, _, name in defs}
-    local.update(m.group(1) for m in _ASSIGN.finditer(data))
-    local -= imported  # a name also imported from the project may mean that import
-    local |= classes | external
+    imports = _imports(data)
+    if imports is None:
+        return None  # a star import: its names could be anything
+    external, imported = imports
+    markers = sorted(
+        m.start() for pattern in _MARKERS for m in pattern.finditer(data) if _word_start(data, m.start())
+    )
     heads: set[bytes] = set()
-    for match in _MARKER.finditer(data):
-        line_start = data.rfind(b"\n", 0, match.start()) + 1
-        if data[line_start : match.start()].lstrip().startswith(b"#"):
+    indirect = False
+    for position in markers:
+        end = position + (7 if data.startswith(b"Depends", position) else 8)
+        prefix = _line_prefix(data, position)
+        if prefix.lstrip().startswith(b"#"):
             continue
-        argument = _ARGUMENT.match(data, match.end())
+        argument = _ARGUMENT.match(data, end)
         if argument is None:
-            if _IMPORT_TAIL.match(data, match.end()) and not _in_assignment(data, line_start, match):
-                continue
+            if _IMPORT_TAIL.match(data, end) and not (b"=" in prefix and b"import" not in prefix):
+                continue  # in an import list (``x = Depends`` would be an alias: parse)
             return None
         head = argument.group(1)
         if head == b")":
-            implicit = _IMPLICIT.search(data, line_start, match.start())
+            implicit = _IMPLICIT.search(prefix)
             if implicit is None:
                 return None
             head = implicit.group(1) or implicit.group(2)
-        if head == b"lambda":
+        elif _CALLED.match(data, argument.end()):
+            indirect = True  # Depends(factory(...)): the functions it returns are the dependencies
+        if head != b"lambda":
+            heads.add(head)
+    defs = _defs(data)
+    classes = _harmless_classes(data, external)
+    def_names = {name for _, _, name in defs}
+    for head in heads:
+        if head in external or head in classes:
             continue
-        if head not in local:
-            return None
-        heads.add(head)
+        if head in imported or not (head in def_names or _assigned(data, head)):
+            return None  # imported from the project, or bound in a way we cannot see
     return LocalDeclarations(
-        _gate_names(data, defs),
-        _yield_names(data, defs, heads, bool(heads & classes)),
+        _gate_names(data, defs, markers),
+        _yield_names(data, defs, heads, indirect or bool(heads & classes)),
     )
 
 
-def _in_assignment(data: bytes, line_start: int, match: re.Match[bytes]) -> bool:
-    """``x = Depends`` (an alias of the marker): not an import list."""
-    before = data[line_start : match.start()]
-    return b"=" in before and b"import" not in before
+def _assigned(data: bytes, name: bytes) -> bool:
+    """Is ``name = ...`` / ``name: T = ...`` a statement somewhere in ``data``?"""
+    pattern = re.compile(re.escape(name) + rb"[ \t]*(?::[^=\n]*)?=(?!=)")
+    for match in pattern.finditer(data):
+        if _line_prefix(data, match.start()).strip(b" \t") == b"":
+            return True
+    return False
 
 
-def _imported_names(data: bytes) -> tuple[set[bytes], set[bytes]]:
-    """Local names bound by imports: (from framework packages, from anywhere else)."""
+def _defs(data: bytes) -> list[tuple[int, int, bytes]]:
+    """(offset, indentation, name) of every ``def`` statement."""
+    found: list[tuple[int, int, bytes]] = []
+    for match in _DEF.finditer(data):
+        start = match.start()
+        prefix = _line_prefix(data, start)
+        body = prefix.lstrip(b" \t")
+        if body and body.rstrip(b" \t") != b"async":
+            continue
+        found.append((start, len(prefix) - len(body), match.group(1)))
+    return found
+
+
+def _imports(data: bytes) -> Optional[tuple[set[bytes], set[bytes]]]:
+    """Local names bound by imports: (from framework packages, from anywhere else).
+
+    None when the file star-imports from outside the framework.
+    """
     external: set[bytes] = set()
     imported: set[bytes] = set()
-    for match in _FROM_IMPORT.finditer(data):
-        module = match.group(1)
-        target = external if module.split(b".", 1)[0].decode("ascii", "replace") in _EXTERNAL else imported
-        target.update(_bound_names(match.group(2)))
     for match in _IMPORT.finditer(data):
-        imported.update(_bound_names(match.group(1), dotted=True))
+        position = match.start()
+        if not _word_start(data, position):
+            continue
+        prefix = _line_prefix(data, position).strip(b" \t")
+        if prefix.startswith(b"from") and prefix[4:5] in (b" ", b"\t"):
+            module = prefix[4:].strip()
+            if not module or b" " in module:
+                continue
+            names = _import_list(data, match.end())
+            top = module.split(b".", 1)[0]
+            if names == {b"*"}:
+                if top in _EXTERNAL:
+                    continue
+                return None
+            (external if top in _EXTERNAL else imported).update(names)
+        elif prefix == b"":
+            line_end = data.find(b"\n", match.end())
+            line = data[match.end():line_end if line_end >= 0 else len(data)]
+            imported.update(_bound_names(line, dotted=True))
     return external, imported
+
+
+def _import_list(data: bytes, start: int) -> set[bytes]:
+    """The names after ``from x import``: one line, or a parenthesised list."""
+    rest = data[start:start + 4096].lstrip(b" \t")
+    if rest.startswith(b"("):
+        close = rest.find(b")")
+        return _bound_names(rest[1:close if close >= 0 else len(rest)])
+    line_end = rest.find(b"\n")
+    return _bound_names(rest[: line_end if line_end >= 0 else len(rest)])
 
 
 def _bound_names(text: bytes, dotted: bool = False) -> set[bytes]:
     names: set[bytes] = set()
-    for part in text.split(b"#", 1)[0].strip(b" \t\r\n()\\").split(b","):
-        words = part.split()
-        if not words:
-            continue
-        if len(words) >= 3 and words[-2] == b"as":
-            names.add(words[-1])
-        else:
-            first = words[0].split(b".", 1)[0] if dotted else words[0]
-            names.add(first)
+    for line in text.splitlines():
+        for part in line.split(b"#", 1)[0].strip(b" \t\r()\\;").split(b","):
+            words = part.split()
+            if not words:
+                continue
+            if len(words) >= 3 and words[-2] == b"as":
+                names.add(words[-1])
+            else:
+                names.add(words[0].split(b".", 1)[0] if dotted else words[0])
     return names
 
 
@@ -135,6 +192,8 @@ def _harmless_classes(data: bytes, external: set[bytes]) -> set[bytes]:
     """Classes whose methods are all their own: no bases other than framework ones."""
     found: set[bytes] = set()
     for match in _CLASS.finditer(data):
+        if _line_prefix(data, match.start()).strip(b" \t") != b"":
+            continue
         bases = match.group(2) or b""
         ok = True
         for base in bases.split(b","):
@@ -167,31 +226,35 @@ def _signature_end(data: bytes, start: int) -> int:
     return len(data)
 
 
-def _gate_names(data: bytes, defs: list[tuple[int, int, bytes]]) -> frozenset[str]:
+def _gate_names(data: bytes, defs: list[tuple[int, int, bytes]], markers: list[int]) -> frozenset[str]:
+    """Functions with a marker inside their parameter list (at any depth: a def under a
+    module-level ``if`` is module-level too)."""
     names: set[str] = set()
-    for start, indent, name in defs:
-        if indent:
+    for start, _, name in defs:
+        first = bisect.bisect_left(markers, start)
+        if first == len(markers):
             continue
-        end = _signature_end(data, start)
-        if _MARKER.search(data, start, end):
+        if markers[first] < _signature_end(data, start):
             names.add(name.decode("ascii", "replace"))
     return frozenset(names)
 
 
 def _yield_names(
-    data: bytes, defs: list[tuple[int, int, bytes]], heads: set[bytes], class_heads: bool
+    data: bytes, defs: list[tuple[int, int, bytes]], heads: set[bytes], indirect: bool
 ) -> frozenset[str]:
     """Dependency heads whose def contains ``yield``, plus module-level aliases of them.
 
-    A class used as a dependency makes its methods candidates: every generator counts.
+    ``indirect``: a class or a factory call is used as a dependency, so its
+    methods or the closures it returns are too: every generator counts.
     """
-    if not heads or not _YIELD.search(data):
+    if not heads:
         return frozenset()
     offsets = [start for start, _, _ in defs]
     generators: set[bytes] = set()
     for match in _YIELD.finditer(data):
-        line_start = data.rfind(b"\n", 0, match.start()) + 1
-        line = data[line_start : match.start()]
+        if not _word_start(data, match.start()):
+            continue
+        line = _line_prefix(data, match.start())
         indent = len(line) - len(line.lstrip(b" \t"))
         index = bisect.bisect_right(offsets, match.start()) - 1
         while index >= 0:
@@ -200,10 +263,11 @@ def _yield_names(
                 generators.add(name)
                 break
             index -= 1
-    found = set(generators) if class_heads else heads & generators
-    for match in _ALIAS.finditer(data):
-        if match.group(2) in found:
-            found.add(match.group(1))
+    found = set(generators) if indirect else heads & generators
+    for name in list(found):
+        # module-level aliases: ``get_session = get_db``
+        alias = re.compile(rb"\n(\w+)[ \t]*=[ \t]*" + re.escape(name) + rb"[ \t]*(?:#[^\n]*)?(?=\r?\n|$)")
+        found.update(m.group(1) for m in alias.finditer(data))
     return frozenset(name.decode("ascii", "replace") for name in found)
 
 
