@@ -212,11 +212,6 @@ def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatch(name, pat) for pat in patterns)
 
 
-def scanned_text(text: str) -> bool:
-    """Might the dependency scan parse a file with this text?  (See ``Project._scan``.)"""
-    return "fastapi" in text and ("Depends" in text or "Security" in text)
-
-
 def read_source(path: str) -> Optional[bytes]:
     """The bytes of a Python file we may parse, or None (quietly) if we may not."""
     try:
@@ -258,6 +253,7 @@ class Project:
         self.root = real_path(root) if root else None
         self.options = options
         self._modules: dict[str, Optional[ModuleInfo]] = {}
+        self._current: Optional[ModuleInfo] = None  # the module being linted (see adopt)
         self._files: Optional[list[str]] = None
         self._scans: dict[str, _Scan] = {}
         self._subtree_counts: Optional[dict[str, int]] = None
@@ -292,6 +288,10 @@ class Project:
         real = real_path(path)
         if real in self._modules:
             return self._modules[real]
+        current = self._current
+        if current is not None and current.path == real:
+            self._modules[real] = current
+            return current
         mod: Optional[ModuleInfo] = None
         if self.inside(real) and real.endswith(".py"):
             if data is None:
@@ -314,20 +314,19 @@ class Project:
     def adopt(self, tree: ast.Module, path: Optional[str], text: str = "") -> ModuleInfo:
         """The module flake8 is linting, built from flake8's own tree.
 
-        Kept in the cache only when the dependency scan would parse it anyway
-        (it declares dependencies), so the scan reuses it instead of parsing it
-        again.  Holding every linted tree for the whole run would grow memory
-        with the project and slow every garbage collection; any other module
-        is parsed by the index if and when another file needs it (once).
+        Never kept: holding linted trees for the whole run would grow memory
+        with the project and slow every garbage collection.  The dependency
+        scan parses the few files it must (see ``textscan``), and any other
+        module is parsed by the index if and when another file needs it (once).
+        When the index has already modelled this very text, that model (and
+        what has been learnt about it) is reused.
         """
         real = real_path(path) if path else None
         known = self._modules.get(real) if real is not None else None
         if known is not None and text and known.source_hash == hash(text.encode("utf-8")):
-            # the index already modelled this very text (and cached what it learnt)
             return known
         mod = build_module(tree, real)
-        if real is not None and real not in self._modules and scanned_text(text):
-            self._modules[real] = mod
+        self._current = mod  # while it is linted, the index uses it instead of parsing the file
         return mod
 
     def add_import_root_for(self, path: str) -> None:
@@ -727,7 +726,7 @@ class Project:
             return scan
         scan = self._scans[base] = _Scan()
         prefix = base.rstrip(os.sep) + os.sep
-        text_yield_names: set[str] = set()
+        yield_names: set[str] = set()
         for name in self.files():
             if not name.startswith(prefix):
                 continue
@@ -739,48 +738,45 @@ class Project:
             if local is not None:
                 # Every declaration names the file's own code: its lint sees them all.
                 scan.gate_names |= local.gate_names
-                text_yield_names |= local.yield_names
+                yield_names |= local.yield_names
                 continue
-            mod = self.module_at(name, data)
+            real = real_path(name)
+            known = real in self._modules
+            mod = self.module_at(real, data)
             if mod is None:
                 continue
+            elsewhere = False
             for marker in mod.marker_uses:
                 for func in self.dependency_functions(marker, mod):
-                    if func.module.path is not None:
-                        scan.targets.setdefault(func.module.path, set()).add(func.info.key)
-                        scan.decls.setdefault((func.module.path, func.info.key), []).append(
-                            (marker, mod)
+                    if func.module.path is None:
+                        continue
+                    if is_generator(func.node):
+                        yield_names.add(func.info.name)
+                        # module-level aliases: get_session = get_db
+                        yield_names.update(
+                            alias
+                            for alias, value in func.module.toplevel.items()
+                            if isinstance(value, ast.Name) and value.id == func.info.name
                         )
+                    if func.module.path == mod.path:
+                        continue  # the file's own lint sees this declaration
+                    elsewhere = True
+                    scan.targets.setdefault(func.module.path, set()).add(func.info.key)
+                    scan.decls.setdefault((func.module.path, func.info.key), []).append((marker, mod))
             for info in mod.functions:
                 if not info.parents and info.cls is None and any(
                     d.via == "default" for d in self.signature(mod, info)
                 ):
                     scan.gate_names.add(info.name)
-        scan.yield_names = self._yield_dependency_names(scan.targets) | text_yield_names
+            if not elsewhere and not known:
+                # Nothing here for other files: do not keep the tree for the whole run.
+                del self._modules[real]
+        scan.yield_names = frozenset(yield_names)
         scan.gate_names |= scan.yield_names
         # The modules just parsed live as long as the process; take them out of
         # the garbage collector's reach, or every full collection walks them again.
         gc.freeze()
         return scan
-
-    def _yield_dependency_names(self, targets: dict[str, set[tuple[int, int]]]) -> frozenset[str]:
-        """Names of generator functions used as dependencies, with their module aliases."""
-        names: set[str] = set()
-        for path, keys in targets.items():
-            target = self.module_at(path)
-            if target is None:
-                continue
-            found = {
-                info.name for info in target.functions if info.key in keys and is_generator(info.node)
-            }
-            names |= found
-            # module-level aliases: get_session = get_db
-            names.update(
-                alias
-                for alias, value in target.toplevel.items()
-                if isinstance(value, ast.Name) and value.id in found
-            )
-        return frozenset(names)
 
     def project_dependency_targets(self, path: str) -> dict[str, set[tuple[int, int]]]:
         """For the files around ``path``, the def keys used as dependencies elsewhere."""
