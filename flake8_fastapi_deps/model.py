@@ -114,8 +114,10 @@ class ModuleInfo:
     marker_uses: list[MarkerUse] = field(default_factory=list)
     dependencies_lists: list[DependenciesList] = field(default_factory=list)
     registrations: list[RouteRegistration] = field(default_factory=list)
-    # every call in the module, with its enclosing functions
-    calls: list[tuple[ast.Call, Scope]] = field(default_factory=list)
+    # every call in the module with its enclosing functions: see ``calls``
+    _calls: Optional[list[tuple[ast.Call, Scope]]] = field(default=None, repr=False)
+    # expressions not walked yet (lazy mode), with their enclosing functions
+    _roots: list[tuple[ast.expr, Scope]] = field(default_factory=list, repr=False)
     # every module-level import statement, with "is it under `if TYPE_CHECKING:`"
     top_imports: list[tuple[Union[ast.Import, ast.ImportFrom], bool]] = field(default_factory=list)
     # names imported only under `if TYPE_CHECKING:`
@@ -126,6 +128,21 @@ class ModuleInfo:
     cache: dict[str, object] = field(default_factory=dict)
     # hash of the bytes this module was parsed from, when the index read it from disk
     source_hash: Optional[int] = None
+
+    @property
+    def calls(self) -> list[tuple[ast.Call, Scope]]:
+        """Every call in the module, in source order, with its enclosing functions.
+
+        Walked on first use when the module was built lazily (see ``build_module``).
+        """
+        if self._calls is None:
+            calls: list[tuple[ast.Call, Scope]] = []
+            subscripts: list[ast.Subscript] = []
+            for root, scope in self._roots:
+                _scan_expression(calls, root, scope, subscripts)
+            self._calls = calls
+            self._roots = []
+        return self._calls
 
     def function_info(self, node: FunctionNode) -> Optional[FunctionInfo]:
         table = self.cache.get("_finfo")
@@ -226,16 +243,42 @@ def nodes_within(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
                 stack.append(value)
 
 
-def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
+# Without one of these words a module can hold no marker, ``dependencies=``
+# list or ``add_api_route`` registration (aliases are imports, which name them).
+MARKER_WORDS = ("Depends", "Security", "dependencies", "add_api_")
+_MARKER_BYTES = tuple(word.encode() for word in MARKER_WORDS)
+
+
+def may_declare(text: Union[str, bytes, None]) -> bool:
+    """Can a module with this source text declare dependencies or register routes?"""
+    if text is None:
+        return True
+    if isinstance(text, bytes):
+        return any(word in text for word in _MARKER_BYTES)
+    return any(word in text for word in MARKER_WORDS)
+
+
+def build_module(
+    tree: ast.Module, path: Optional[str], text: Union[str, bytes, None] = None
+) -> ModuleInfo:
     """Collect the syntactic facts of one module in one iterative pass.
 
     Markers (``Depends``/``Security``) can only be recognised with the whole
     import table (imports may come after their use inside functions), so the
     pass records every call, signature and class attribute in source order,
     and markers are picked out afterwards, cheaply filtered by name first.
+
+    When the source ``text`` shows the module cannot declare dependencies
+    (:func:`may_declare`), expressions are not walked here: ``calls`` walks
+    them on first use, and many modules are never asked.
     """
     mod = ModuleInfo(path=path, tree=tree)
     imports = mod.imports
+    eager = may_declare(text)
+    calls: list[tuple[ast.Call, Scope]] = []
+    roots = mod._roots
+    if eager:
+        mod._calls = calls
     # Signatures and class attributes that may hold markers, by the number of
     # calls recorded before them (so they are handled in source order).
     pending: list[tuple[int, ast.AST, Scope]] = []
@@ -250,7 +293,11 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
     while stack:
         node, scope, cls, prefix, in_tc = stack.pop()
         if isinstance(node, expr_class):
-            _scan_expression(mod, node, scope, subscripts)
+            assert isinstance(node, ast.expr)
+            if eager:
+                _scan_expression(calls, node, scope, subscripts)
+            else:
+                roots.append((node, scope))
             continue
         at_module = not scope and cls is None
         kind = node.__class__
@@ -262,7 +309,7 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
                 mod.toplevel[node.name] = node
             elif scope:
                 _bind(mod, scope, node.name, None)
-            pending.append((len(mod.calls), node, scope))
+            pending.append((len(calls), node, scope))
             inner: Scope = scope + (node,)
             outer_parts: list[ast.AST] = [*node.decorator_list, node.args]
             if node.returns is not None:
@@ -311,7 +358,7 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
             assert isinstance(node, (ast.Assign, ast.AnnAssign))
             if cls is not None and not scope:
                 if isinstance(node.value, ast.Call):
-                    pending.append((len(mod.calls), node, scope))
+                    pending.append((len(calls), node, scope))
             else:
                 _assignment(mod, node, scope, at_module)
         elif _is_type_alias(node):
@@ -330,8 +377,9 @@ def build_module(tree: ast.Module, path: Optional[str]) -> ModuleInfo:
                         stack.append((child, scope, cls, prefix, in_tc))
             elif isinstance(value, _AST):
                 stack.append((value, scope, cls, prefix, in_tc))
-    mod.cache["_annotated_candidates"] = subscripts
-    _find_markers(mod, pending)
+    if eager:
+        mod.cache["_annotated_candidates"] = subscripts
+        _find_markers(mod, pending)
     return mod
 
 
@@ -394,11 +442,13 @@ def _is_type_alias(node: ast.AST) -> bool:
 
 
 def _scan_expression(
-    mod: ModuleInfo, root: ast.expr, scope: Scope, subscripts: list[ast.Subscript]
+    calls: list[tuple[ast.Call, Scope]],
+    root: ast.expr,
+    scope: Scope,
+    subscripts: list[ast.Subscript],
 ) -> None:
     """The calls inside one expression, in source order (expressions hold no scopes we track)."""
     stack: list[Optional[ast.AST]] = [root]  # lists such as Dict.keys hold None
-    calls = mod.calls
     table = _REVERSED
     call_class = ast.Call
     subscript_class = ast.Subscript

@@ -300,7 +300,7 @@ class Project:
             if tree is not None:
                 self.parse_count += 1
                 try:
-                    mod = build_module(tree, real)
+                    mod = build_module(tree, real, data)
                     mod.source_hash = hash(data)
                 except RecursionError:
                     mod = None
@@ -325,7 +325,7 @@ class Project:
         known = self._modules.get(real) if real is not None else None
         if known is not None and text and known.source_hash == hash(text.encode("utf-8")):
             return known
-        mod = build_module(tree, real)
+        mod = build_module(tree, real, text or None)
         self._current = mod  # while it is linted, the index uses it instead of parsing the file
         return mod
 

@@ -32,8 +32,9 @@ _MARKERS = (re.compile(rb"Depends\b"), re.compile(rb"Security\b"))
 _ARGUMENT = re.compile(
     rb"[ \t]*\([ \t\r\n]*(?:dependency[ \t]*=[ \t]*)?(\)|lambda\b|[A-Za-z_]\w*)"
 )
-# a bare ``Depends`` in an import list: followed by ``,``, ``)``, end of line or a comment
-_IMPORT_TAIL = re.compile(rb"[ \t]*(?:,|\)|\r?\n|#|$)")
+_QUALIFIER = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
+_ALIASED = re.compile(rb"[ \t]+as[ \t]")
+_OPEN_PAREN = re.compile(rb"[ \t]*\(")
 # ``Annotated[Head, Depends()`` or ``name: Head = Depends()`` before an empty marker
 _IMPLICIT = re.compile(
     rb"(?:Annotated\[[ \t]*[\"']?([A-Za-z_]\w*)[^\[\],\n]*,[ \t]*"
@@ -81,13 +82,17 @@ def local_declarations(data: bytes) -> Optional[LocalDeclarations]:
     for position in markers:
         end = position + (7 if data.startswith(b"Depends", position) else 8)
         prefix = _line_prefix(data, position)
-        if prefix.lstrip().startswith(b"#"):
-            continue
+        if prefix.lstrip().startswith(b"#") or prefix.rstrip(_QUALIFIER).endswith(b"`"):
+            continue  # a comment, or Markdown in a docstring (a backtick is never code)
         argument = _ARGUMENT.match(data, end)
         if argument is None:
-            if _IMPORT_TAIL.match(data, end) and not (b"=" in prefix and b"import" not in prefix):
-                continue  # in an import list (``x = Depends`` would be an alias: parse)
-            return None
+            if _ALIASED.match(data, end):
+                return None  # ``import Depends as D``: its calls are markers we cannot see
+            if data[end:end + 1] == b"(" or _OPEN_PAREN.match(data, end):
+                return None  # a call we cannot read (``Depends(*args)``, a comment, ...)
+            # A bare reference (import list, annotation, prose) declares nothing:
+            # the parse recognises markers only in calls through an import.
+            continue
         head = argument.group(1)
         if head == b")":
             implicit = _IMPLICIT.search(prefix)

@@ -95,8 +95,8 @@ def test_local_functions_and_classes_need_no_parse() -> None:
         "def r(c=Depends(C())): ...\n",
         # a parameter: unknown
         "from fastapi import Depends\ndef make(dep):\n    def r(x=Depends(dep)): ...\n",
-        # prose in a docstring
-        '"""Uses Depends and Security."""\nimport fastapi\n',
+        # a call it cannot read
+        "from fastapi import Depends\ndeps = []\ndef r(db=Depends(*deps)): ...\n",
         # a local def that is also imported
         "from fastapi import Depends\nfrom .deps import get_db\ndef t():\n    def get_db(): ...\n"
         "def r(db=Depends(get_db)): ...\n",
@@ -104,6 +104,19 @@ def test_local_functions_and_classes_need_no_parse() -> None:
 )
 def test_needs_parse(source: str) -> None:
     assert local_declarations(source.encode()) is None
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # prose and Markdown in docstrings, annotations, import lists
+        '"""Uses Depends and Security, see `Depends()` and `params.Depends(dep)`."""\n'
+        "from fastapi import (\n    Depends,\n    params,\n)\n"
+        "def f(deps: list[params.Depends]) -> None: ...\n",
+    ],
+)
+def test_bare_references_declare_nothing(source: str) -> None:
+    assert local_declarations(source.encode()) is not None
 
 
 def _python_files(folder: Path) -> list[Path]:
