@@ -32,6 +32,10 @@ DEPENDENCIES_CONSTRUCTORS = frozenset(
 )
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _SCOPE_CLASSES = frozenset(_SCOPE_NODES)
+# nodes that hold statements: statements, except clauses, match cases
+_STATEMENT_HOLDERS: tuple[type, ...] = (ast.stmt, ast.excepthandler) + tuple(
+    getattr(ast, name) for name in ("match_case",) if hasattr(ast, name)
+)
 
 
 @dataclass(eq=False)
@@ -117,7 +121,7 @@ class ModuleInfo:
     # every call in the module with its enclosing functions: see ``calls``
     _calls: Optional[list[tuple[ast.Call, Scope]]] = field(default=None, repr=False)
     # expressions not walked yet (lazy mode), with their enclosing functions
-    _roots: list[tuple[ast.expr, Scope]] = field(default_factory=list, repr=False)
+    _roots: list[tuple[ast.AST, Scope]] = field(default_factory=list, repr=False)
     # every module-level import statement, with "is it under `if TYPE_CHECKING:`"
     top_imports: list[tuple[Union[ast.Import, ast.ImportFrom], bool]] = field(default_factory=list)
     # names imported only under `if TYPE_CHECKING:`
@@ -284,21 +288,18 @@ def build_module(
     pending: list[tuple[int, ast.AST, Scope]] = []
     subscripts: list[ast.Subscript] = []
 
+    # Statements (and except/case clauses, which hold statements) go on the
+    # stack; every other child is an expression root, walked at once (eager)
+    # or kept for ``calls`` (lazy).  Within a statement the expressions come
+    # before the nested statements, so both stay in source order.
     # (node, scope, class, qualname prefix, under TYPE_CHECKING)
     stack: list[tuple[ast.AST, Scope, Optional[ast.ClassDef], str, bool]] = [
         (stmt, (), None, "", False) for stmt in reversed(tree.body)
     ]
-    table = _REVERSED
-    expr_class = ast.expr
+    table = _FIELDS
+    holders = _STATEMENT_HOLDERS
     while stack:
         node, scope, cls, prefix, in_tc = stack.pop()
-        if isinstance(node, expr_class):
-            assert isinstance(node, ast.expr)
-            if eager:
-                _scan_expression(calls, node, scope, subscripts)
-            else:
-                roots.append((node, scope))
-            continue
         at_module = not scope and cls is None
         kind = node.__class__
         if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
@@ -310,25 +311,31 @@ def build_module(
             elif scope:
                 _bind(mod, scope, node.name, None)
             pending.append((len(calls), node, scope))
-            inner: Scope = scope + (node,)
             outer_parts: list[ast.AST] = [*node.decorator_list, node.args]
             if node.returns is not None:
                 outer_parts.append(node.returns)
+            for part in outer_parts:
+                if eager:
+                    _scan_expression(calls, part, scope, subscripts)
+                else:
+                    roots.append((part, scope))
+            inner: Scope = scope + (node,)
             for stmt in reversed(node.body):
                 stack.append((stmt, inner, None, qual + ".", False))
-            for part in reversed(outer_parts):
-                stack.append((part, scope, cls, prefix, in_tc))
             continue
         if kind is ast.ClassDef:
             assert isinstance(node, ast.ClassDef)
             mod.classes.append(node)
             if at_module:
                 mod.toplevel[node.name] = node
+            for part in [*node.decorator_list, *node.bases, *node.keywords]:
+                if eager:
+                    _scan_expression(calls, part, scope, subscripts)
+                else:
+                    roots.append((part, scope))
             qual = prefix + node.name
             for stmt in reversed(node.body):
                 stack.append((stmt, scope, node, qual + ".", in_tc))
-            for part in reversed([*node.decorator_list, *node.bases, *node.keywords]):
-                stack.append((part, scope, cls, prefix, in_tc))
             continue
         if kind is ast.Import or kind is ast.ImportFrom:
             assert isinstance(node, (ast.Import, ast.ImportFrom))
@@ -368,15 +375,21 @@ def build_module(
                 mod.toplevel[name.id] = value
         fields = table.get(kind)
         if fields is None:
-            fields = reversed_child_fields(kind)
+            fields = child_fields(kind)
+        nested: list[ast.AST] = []
         for field_name in fields:
             value = getattr(node, field_name, None)
-            if value.__class__ is list:
-                for child in reversed(value):
-                    if child is not None:
-                        stack.append((child, scope, cls, prefix, in_tc))
-            elif isinstance(value, _AST):
-                stack.append((value, scope, cls, prefix, in_tc))
+            for child in value if value.__class__ is list else (value,):
+                if child is None or not isinstance(child, _AST):
+                    continue
+                if isinstance(child, holders):
+                    nested.append(child)
+                elif eager:
+                    _scan_expression(calls, child, scope, subscripts)
+                else:
+                    roots.append((child, scope))
+        for child in reversed(nested):
+            stack.append((child, scope, cls, prefix, in_tc))
     if eager:
         mod.cache["_annotated_candidates"] = subscripts
         _find_markers(mod, pending)
@@ -443,7 +456,7 @@ def _is_type_alias(node: ast.AST) -> bool:
 
 def _scan_expression(
     calls: list[tuple[ast.Call, Scope]],
-    root: ast.expr,
+    root: ast.AST,
     scope: Scope,
     subscripts: list[ast.Subscript],
 ) -> None:
