@@ -27,7 +27,8 @@ What Python really does, and so what becomes an edge:
 Strongly connected components are found with an iterative Tarjan walk (no
 recursion: cycles of thousands of modules are fine) that starts at the module
 being linted.  It first runs on a cheap text-level graph, which reads only the
-files reachable from that module and parses none; only files that share a
+files reachable from that module and parses none (a file being linted brings
+its syntax tree, so its own exact edges stand in for its text); only files that share a
 candidate cycle with it are then parsed for the exact graph.  Components are
 final once found, so later walks (for other linted files) stop at them: over a
 whole run every project file is read at most once per process.
@@ -67,7 +68,8 @@ class ImportGraph:
     Two layers.  The *candidate* graph is read from file text with a regular
     expression: every ``import``/``from ... import`` anywhere in a file, also in
     functions, strings and ``TYPE_CHECKING`` blocks, so its edges are a superset
-    of the real ones and it costs no parsing.  The *exact* graph is built from
+    of the real ones and it costs no parsing (files linted before a walk reached
+    them contribute their exact edges instead: still a superset).  The *exact* graph is built from
     the syntax tree of only those files that share a candidate cycle with the
     module asked about: every real cycle is also a candidate cycle, so exact
     components never need files outside the candidate one.
@@ -86,6 +88,7 @@ class ImportGraph:
         self._files: dict[tuple[str, str], Optional[str]] = {}
         # candidate (text) layer
         self._text_edges: dict[str, list[str]] = {}
+        self._candidate_edges: dict[str, list[str]] = {}  # exact edges of linted files
         self._hints: dict[str, bool] = {}
         self._text_components = _Components()
         # exact (syntax) layer
@@ -125,9 +128,9 @@ class ImportGraph:
         self.project.parse_count += 1
         return self._parse_source(data, path)
 
-    def successors(self, path: str) -> list[str]:
+    def successors(self, path: str, module: Optional[ModuleInfo] = None) -> list[str]:
         seen: dict[str, None] = {}
-        for edge in self.edges(path):
+        for edge in self.edges(path, module):
             seen.setdefault(edge.target, None)
         return list(seen)
 
@@ -192,11 +195,45 @@ class ImportGraph:
             yield base_file
 
     def _package_chain(self, path: str) -> frozenset[str]:
+        """``_package_chain(path, root)``, built per folder from its parent's chain.
+
+        Each folder is looked at once (one ``isfile``; ``realpath`` only for an
+        ``__init__.py`` that is a link: the folders of graph nodes are real).
+        """
         directory = os.path.dirname(path)
-        chain = self._chains.get(directory)
-        if chain is None:
-            chain = self._chains[directory] = _package_chain(path, self.project.root)
-        return chain
+        chains = self._chains
+        chain = chains.get(directory)
+        if chain is not None:
+            return chain
+        root = self.project.root
+        if root is None:
+            chain = chains[directory] = _package_chain(path, root)
+            return chain
+        below: list[tuple[str, Optional[str]]] = []  # folders whose chain is missing, deepest first
+        current = directory
+        chain = frozenset()
+        while True:
+            known = chains.get(current)
+            if known is not None:
+                chain = known
+                break
+            if current == root or not current.startswith(root + os.sep):
+                chains[current] = chain
+                break
+            init = os.path.join(current, "__init__.py")
+            if os.path.isfile(init):
+                below.append((current, os.path.realpath(init) if os.path.islink(init) else init))
+            else:
+                below.append((current, None))
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+        for folder, init_file in reversed(below):
+            if init_file is not None:
+                chain = chain | {init_file}
+            chains[folder] = chain
+        return chains[directory]
 
     def _file(self, importer: str, dotted_name: str) -> Optional[str]:
         """``Project.module_file``, cached (absolute names do not depend on the importer)."""
@@ -213,9 +250,14 @@ class ImportGraph:
         cached = self._text_edges.get(path)
         if cached is not None:
             return cached
-        found: dict[str, None] = {}
         data = self._read(path)
-        text = data.decode("utf-8", "replace") if data is not None else ""
+        return self._text_targets(path, data.decode("utf-8", "replace") if data is not None else "")
+
+    def _text_targets(self, path: str, text: str) -> list[str]:
+        """The text successors of ``path`` whose text is ``text`` (cached)."""
+        found: dict[str, None] = {}
+        if path not in self._hints:  # the same text answers router_hint: read files once
+            self._hints[path] = self._hint(text)
         ancestors = self._package_chain(path)
         for kind, base, names in _scan_imports(text):
             if kind == "import":
@@ -234,12 +276,15 @@ class ImportGraph:
         hint = self._hints.get(path)
         if hint is None:
             data = self._read(path)
-            text = data.decode("utf-8", "replace") if data is not None else ""
-            hint = any(word in text for word in self._hint_words) or bool(
-                _ROUTE_DECORATOR_TEXT.search(text)
+            hint = self._hints[path] = self._hint(
+                data.decode("utf-8", "replace") if data is not None else ""
             )
-            self._hints[path] = hint
         return hint
+
+    def _hint(self, text: str) -> bool:
+        return any(word in text for word in self._hint_words) or (
+            "@" in text and _ROUTE_DECORATOR_TEXT.search(text) is not None
+        )
 
     def text_imports(self, path: str) -> list[str]:
         """Project files ``path`` may import (text level: a superset of the real imports)."""
@@ -266,14 +311,38 @@ class ImportGraph:
             found = index.get(key, [])
         return found
 
-    def may_be_in_router_cycle(self, path: str) -> bool:
-        """Cheap test: could ``path`` share an import cycle with a router/app module?"""
-        candidates = self.candidate_component(path)
+    def may_be_in_router_cycle(
+        self, path: str, module: Optional[ModuleInfo] = None, text: Optional[str] = None
+    ) -> bool:
+        """Cheap test: could ``path`` share an import cycle with a router/app module?
+
+        ``module`` (the linted module) or ``text`` (the linted file's text)
+        spares reading ``path`` again: see :meth:`candidate_component`.
+        """
+        candidates = self.candidate_component(path, module, text)
         return len(candidates) > 1 and any(self.router_hint(m) for m in candidates)
 
-    def candidate_component(self, path: str) -> tuple[str, ...]:
-        """A superset of the exact component of ``path``, found without parsing."""
-        return self._text_components.component(path, self._text_successors, None)
+    def candidate_component(
+        self, path: str, module: Optional[ModuleInfo] = None, text: Optional[str] = None
+    ) -> tuple[str, ...]:
+        """A superset of the exact component of ``path``, found without parsing.
+
+        A candidate edge leaves each file as its text suggests, except for
+        files linted before any walk reached them: their syntax tree was at
+        hand, so their exact edges are used (exact edges are the real ones,
+        so every real cycle is still a candidate one, and the file is never
+        read for the walk).
+        """
+        if self._text_components.known(path) is None and path not in self._candidate_edges:
+            if module is not None:
+                self._candidate_edges[path] = self.successors(path, module)
+            elif text is not None and path not in self._text_edges:
+                self._text_targets(path, text)
+        return self._text_components.component(path, self._candidate_successors, None)
+
+    def _candidate_successors(self, path: str) -> list[str]:
+        found = self._candidate_edges.get(path)
+        return found if found is not None else self._text_successors(path)
 
     # ----------------------------------------------------------------- components
 
@@ -474,6 +543,8 @@ _PAREN_REST = re.compile(r"[^)]*")
 _NAME = re.compile(r"[\w.]+")
 # the start of every line of code that begins in column 0
 _TOP_LINE = re.compile(r"^[^\s#].{0,60}", re.M)
+# a newline followed by such a line (found with a fast search for the newline)
+_NEWLINE_CODE = re.compile(r"\n[^\s#]")
 # column-0 lines that open a block (an indented import follows one of these)
 _BLOCK_HEADER = re.compile(
     r"(?:async[ \t]+)?(?:def|class|if|elif|else|try|except|finally|with|for|while|match|case)\b|@"
@@ -485,6 +556,34 @@ _NOT_MODULE_BLOCK = re.compile(
     r"|if[ \t]+(?:\w+\.)?TYPE_CHECKING[ \t]*:"
     r"|if[ \t]+__name__[ \t]*==[ \t]*['\"]__main__['\"][ \t]*:"
 )
+
+
+def _import_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_IMPORT_TEXT.finditer(text)``, without trying the pattern at every line.
+
+    A match lies within one line, starts at its beginning and contains
+    ``import``: so only lines holding that word are tried (``str.find`` skips
+    the rest far faster than the regular expression engine would).
+    """
+    find = text.find
+    match_at = _IMPORT_TEXT.match
+    pos = find("import")
+    while pos >= 0:
+        match = match_at(text, text.rfind("\n", 0, pos) + 1)
+        if match is not None:
+            yield match
+        end = find("\n", pos)
+        if end < 0:
+            return
+        pos = find("import", end + 1)
+
+
+def _top_line_starts(text: str) -> list[int]:
+    """Where ``_TOP_LINE`` matches: lines that begin with code in column 0."""
+    starts = [m.start() + 1 for m in _NEWLINE_CODE.finditer(text)]
+    if _TOP_LINE.match(text, 0):
+        starts.insert(0, 0)
+    return starts
 
 
 def _scan_imports(text: str) -> Iterator[tuple[str, str, list[str]]]:
@@ -500,19 +599,24 @@ def _scan_imports(text: str) -> Iterator[tuple[str, str, list[str]]]:
     graph larger.
     """
     top_starts: Optional[list[int]] = None
-    top_lines: list[str] = []
-    for match in _IMPORT_TEXT.finditer(text):
+    top_lines: dict[int, str] = {}
+    for match in _import_matches(text):
         if match.group(1):
             if top_starts is None:
-                found = [(m.start(), m.group(0)) for m in _TOP_LINE.finditer(text)]
-                top_starts = [pos for pos, _ in found]
-                top_lines = [line for _, line in found]
+                top_starts = _top_line_starts(text)
             at = bisect.bisect_right(top_starts, match.start()) - 1
             # step back over continuation lines (closing brackets, string text)
             stop = max(at - _MAX_WALK_BACK, -1)
-            while at > stop and not _BLOCK_HEADER.match(top_lines[at]):
+            line = ""
+            while at > stop:
+                line = top_lines.get(at, "")
+                if not line:
+                    found = _TOP_LINE.match(text, top_starts[at])
+                    line = top_lines[at] = found.group(0) if found is not None else ""
+                if _BLOCK_HEADER.match(line):
+                    break
                 at -= 1
-            if at > stop and _NOT_MODULE_BLOCK.match(top_lines[at]):
+            if at > stop and _NOT_MODULE_BLOCK.match(line):
                 continue
         end = match.end()
         rest = (_PAREN_REST if match.group(3) else _LINE_REST).match(text, end)
@@ -592,12 +696,28 @@ def _module_level_imports(tree: ast.Module) -> Iterator[ImportStmt]:
                     pending.extend(reversed(node.body))
                     continue
         children: list[ast.stmt] = []
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt):
-                children.append(child)
-            elif isinstance(child, ast.excepthandler) or type(child).__name__ == "match_case":
-                children.extend(getattr(child, "body", ()))
-        pending.extend(reversed(children))
+        for name in _statement_fields(node.__class__):
+            for child in getattr(node, name, None) or ():
+                if isinstance(child, ast.stmt):
+                    children.append(child)
+                elif isinstance(child, ast.excepthandler) or type(child).__name__ == "match_case":
+                    children.extend(getattr(child, "body", ()))
+        if children:
+            pending.extend(reversed(children))
+
+
+# Fields of a statement that hold statements (or handlers/cases holding them), in field order.
+_BLOCK_FIELDS = frozenset({"body", "handlers", "orelse", "finalbody", "cases"})
+_STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _statement_fields(cls: type) -> tuple[str, ...]:
+    fields = _STATEMENT_FIELDS.get(cls)
+    if fields is None:
+        fields = _STATEMENT_FIELDS[cls] = tuple(
+            f for f in getattr(cls, "_fields", ()) if f in _BLOCK_FIELDS
+        )
+    return fields
 
 
 def _is_type_checking(test: ast.expr) -> bool:

@@ -18,16 +18,15 @@ from ..base import Finding, Rule, finding
 from ..model import (
     bound_in_scope,
     FunctionInfo,
-    FunctionNode,
     ModuleInfo,
     Scope,
     annotated_parts,
     iter_params,
-    own_nodes,
 )
 from ..names import dotted
 from ..options import Options
 from ..project import ClassSym, ExternalSym, FuncSym, Project, Symbol, ValueSym
+from ._shared import own_body
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -172,14 +171,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             yield from _event_loops(ctx, info)
 
 
-def _body(mod: ModuleInfo, node: FunctionNode) -> list[ast.AST]:
-    """``own_nodes(node)`` as a list, walked once per function and process."""
-    bodies = mod.cache.setdefault("fad1_bodies", {})
-    assert isinstance(bodies, dict)
-    found = bodies.get(id(node))
-    if found is None:
-        found = bodies[id(node)] = list(own_nodes(node))
-    return found
+_body = own_body  # ``own_nodes(node)`` as a list, walked once per function and process
 
 
 def _where(ctx: FileContext, info: FunctionInfo) -> str:

@@ -10,6 +10,7 @@ from ..base import Finding, Rule, finding
 from ..model import FunctionInfo, annotated_parts, iter_params, keyword, own_nodes
 from ..names import MARKERS, dotted
 from ..project import ClassSym, ExternalSym, FuncSym, ParamDecl, Symbol, ValueSym
+from ._shared import marker_functions
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -182,14 +183,16 @@ def _callable_classes(ctx: FileContext) -> Iterator[Finding]:
 # ----------------------------------------------------------------------------- FAD002
 
 
-def _injected_functions(ctx: FileContext) -> Iterator[FunctionInfo]:
-    """Request code, plus any function that declares a marker in its signature."""
-    request = {id(f.node) for f in ctx.request_functions()}
-    for info in ctx.module.functions:
-        if id(info.node) in request or any(
-            d.marker is not None for d in ctx.project.signature(ctx.module, info)
-        ):
-            yield info
+def _injected_functions(ctx: FileContext) -> list[FunctionInfo]:
+    """Request code, plus any function that declares a marker in its signature (cached)."""
+    cached = ctx.module.cache.get("fad0_injected")
+    if isinstance(cached, list):
+        return cached
+    wanted = {id(f.node) for f in ctx.request_functions()}
+    wanted.update(id(f.node) for f in marker_functions(ctx.project, ctx.module))
+    found = [info for info in ctx.module.functions if id(info.node) in wanted]
+    ctx.module.cache["fad0_injected"] = found
+    return found
 
 
 def _unwired(ctx: FileContext) -> Iterator[Finding]:
@@ -297,10 +300,20 @@ def _empty(expr: ast.expr) -> bool:
 def _direct_calls(ctx: FileContext) -> Iterator[Finding]:
     project = ctx.project
     inside_markers = {id(use.explicit) for use in ctx.module.marker_uses}
+    # the same spelling in the same function means the same thing: resolve it once
+    meanings: dict[tuple[int, str], Optional[Symbol]] = {}
     for call, scope in ctx.module.calls:
-        if id(call) in inside_markers or not isinstance(call.func, (ast.Name, ast.Attribute)):
+        func = call.func
+        if id(call) in inside_markers or not isinstance(func, (ast.Name, ast.Attribute)):
             continue
-        sym = ctx.resolve(call.func, scope)
+        text = dotted(func)
+        if text is None:
+            continue  # resolves to nothing: not a plain name chain
+        key = (id(scope[-1]) if scope else 0, text)
+        if key in meanings:
+            sym = meanings[key]
+        else:
+            sym = meanings[key] = ctx.resolve(func, scope)
         if not isinstance(sym, FuncSym) or sym.info.cls is not None or sym.node.decorator_list:
             continue
         if project.is_route(sym.module, sym.node):

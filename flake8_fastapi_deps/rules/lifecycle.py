@@ -36,6 +36,7 @@ from ..model import (
 )
 from ..names import dotted
 from ..project import ClassSym, FuncSym, ParamDecl, ValueSym
+from ._shared import own_body, own_calls
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -268,15 +269,22 @@ _CONNECT_FUNCTIONS = frozenset(
 _CONNECT_TAILS = frozenset(n.rsplit(".", 1)[-1] for n in _CONNECT_FUNCTIONS)
 
 
+_YIELDS = (ast.Yield, ast.YieldFrom)
+
+
 def check(ctx: FileContext) -> Iterator[Finding]:
     pooled = _pooled_names(ctx)
     for info in ctx.request_functions():
         is_dep = ctx.is_dependency(info)
-        if is_dep and is_generator(info.node) and not _not_a_dependency(ctx, info):
+        if (
+            is_dep
+            and any(isinstance(n, _YIELDS) for n in own_body(ctx.module, info.node))
+            and not _not_a_dependency(ctx, info)
+        ):
             sites = yield_sites(info.node)
             yield from _unprotected_cleanup(info, sites)
             yield from _swallowing_handlers(ctx, info, sites)
-        calls = [n for n in own_nodes(info.node) if isinstance(n, ast.Call)]
+        calls = own_calls(ctx.module, info.node)
         if not calls:
             continue
         yield from _pooled_per_request(ctx, info, calls, pooled)

@@ -38,6 +38,7 @@ from ..project import (
     ValueSym,
     read_source,
 )
+from ._shared import marker_functions
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -226,6 +227,16 @@ def _may_be_alias(mod: ModuleInfo, expr: Union[ast.Name, ast.Attribute]) -> bool
     return isinstance(binding, (ast.Import, ast.ImportFrom))
 
 
+_ANNOTATED_SOURCES = frozenset(
+    {"typing", "typing_extensions", "typing.Annotated", "typing_extensions.Annotated"}
+)
+
+
+def _may_use_annotated(mod: ModuleInfo) -> bool:
+    """Can some name of ``mod`` be ``typing.Annotated`` (see ``Imports.canonical``)?"""
+    return any(value in _ANNOTATED_SOURCES for value in mod.imports.names.values())
+
+
 def _annotated_aliases(mod: ModuleInfo) -> Iterator[tuple[str, ast.Subscript]]:
     """Module-level ``Alias = Annotated[...]`` (also ``type Alias = ...``)."""
     for name, value in mod.toplevel.items():
@@ -323,12 +334,16 @@ def _uncallable(
 
 def _empty_depends(ctx: FileContext) -> Iterator[Finding]:
     mod = ctx.module
+    if not mod.marker_uses:
+        return  # every marker this reports on is one of the module's own marker uses
     project = ctx.project
     for info in mod.functions:
         for param, default in iter_params(info.node):
             ann = param.annotation
-            markers = _fastapi_markers(project, mod, ann)
             default_marker = default if isinstance(default, ast.Call) and _is_marker(mod, default) else None
+            if default_marker is None and not isinstance(ann, ast.Subscript):
+                continue  # neither a marker default nor an Annotated of this module
+            markers = _fastapi_markers(project, mod, ann)
             used: Optional[ast.Call]
             if default_marker is not None:
                 if markers:
@@ -536,11 +551,17 @@ def _has_call(ctx: FileContext, item: ast.expr, scope: Scope) -> bool:
 
 def _conflicting_markers(ctx: FileContext) -> Iterator[Finding]:
     mod = ctx.module
+    if not mod.marker_uses and not _may_use_annotated(mod):
+        return  # needs a marker default (a marker use) or an Annotated of this module
     project = ctx.project
     for info in mod.functions:
         for param, default in iter_params(info.node):
+            marker_default = isinstance(default, ast.Call) and _is_marker(mod, default)
+            if not marker_default and not isinstance(param.annotation, ast.Subscript):
+                continue  # neither a marker default nor an Annotated of this module
             markers = _fastapi_markers(project, mod, param.annotation)
-            if isinstance(default, ast.Call) and _is_marker(mod, default) and markers:
+            if marker_default and markers:
+                assert isinstance(default, ast.Call)
                 label = _label(mod.imports.canonical(default.func))
                 first = markers[-1]
                 inner = (
@@ -650,11 +671,13 @@ _STARLETTE_ROUTES = frozenset({"starlette.routing.Route", "starlette.routing.Web
 _BASE_HTTP_MIDDLEWARE = frozenset(
     {"starlette.middleware.base.BaseHTTPMiddleware", "fastapi.middleware.base.BaseHTTPMiddleware"}
 )
-_REGISTRATION_TEXT = re.compile(
-    rb"\.middleware\(|add_middleware|Middleware\(|exception_handler|\.on_event\(|add_event_handler"
-    rb"|lifespan=|on_startup=|on_shutdown=|add_route|websocket_route|\.route\(|Route\("
+# Text of a file that may register a function with a non-DI API (``in`` tests:
+# each is a fast substring search, far cheaper than one regex of alternatives).
+_REGISTRATION_WORDS = (
+    b".middleware(", b"add_middleware", b"Middleware(", b"exception_handler", b".on_event(",
+    b"add_event_handler", b"lifespan=", b"on_startup=", b"on_shutdown=", b"add_route",
+    b"websocket_route", b".route(", b"Route(",
 )
-_FRAMEWORK_TEXT = re.compile(rb"fastapi|starlette")
 _CM_DECORATORS = frozenset(_CONTEXT_MANAGERS)
 _METHODS_CALLED = frozenset({"__init__", "__call__", "dispatch"})
 
@@ -774,16 +797,24 @@ def _registration_files(project: Project) -> dict[str, bytes]:
     project.cache["fad009_files"] = files
     for file in project.files():
         data = read_source(file)
-        if data is not None and _REGISTRATION_TEXT.search(data) and _FRAMEWORK_TEXT.search(data):
+        if (
+            data is not None
+            and (b"fastapi" in data or b"starlette" in data)
+            and any(word in data for word in _REGISTRATION_WORDS)
+        ):
             files[file] = data
     return files
 
 
-def _registrations_named(ctx: FileContext, name: str) -> Iterator[_Raw]:
-    """Registrations naming ``name``, in this file or (parsed on demand) elsewhere."""
+def _registrations_named(ctx: FileContext, name: str, local_only: bool = False) -> Iterator[_Raw]:
+    """Registrations naming ``name``, in this file or (parsed on demand) elsewhere.
+
+    ``local_only``: the name belongs to a definition nested in a function, which
+    no other file can name; the project's files are then not searched.
+    """
     yield from (raw for raw in _raw_registrations(ctx.module) if raw.name == name)
     project = ctx.project
-    if project.root is None or ctx.module.path is None:
+    if local_only or project.root is None or ctx.module.path is None:
         return
     # elsewhere only calls can register it (a decorator sits on the def itself), with
     # the name as an argument: ``(name``, ``, name``, ``=name``, ``[name``, ``mod.name``
@@ -804,8 +835,10 @@ def _caller_of(ctx: FileContext, info: FunctionInfo) -> Optional[_Caller]:
     """How a non-DI API calls ``info`` (a function of this file), if one does."""
     project = ctx.project
     path = ctx.module.path
+    # a function or class nested in a function can be registered only in this file
+    local_only = bool(info.parents)
     if info.cls is None:
-        for raw in _registrations_named(ctx, info.name):
+        for raw in _registrations_named(ctx, info.name, local_only):
             sym = _resolve_raw(project, raw)
             if isinstance(sym, FuncSym) and raw.middleware_call is None and _same(sym, info, path):
                 return raw.caller
@@ -813,7 +846,7 @@ def _caller_of(ctx: FileContext, info: FunctionInfo) -> Optional[_Caller]:
     if info.name not in _METHODS_CALLED or info.node.decorator_list:
         return None
     # a method of a middleware class registered under its own name
-    for raw in _registrations_named(ctx, info.cls.name):
+    for raw in _registrations_named(ctx, info.cls.name, local_only):
         if raw.middleware_call is None:
             continue
         cls = _resolve_raw(project, raw)
@@ -862,7 +895,7 @@ def _middleware_methods(
 def _never_injected(ctx: FileContext) -> Iterator[Finding]:
     mod = ctx.module
     project = ctx.project
-    for info in mod.functions:
+    for info in marker_functions(project, mod):
         decls = [
             d for d in project.signature(mod, info)
             if d.marker is not None and not isinstance(d.target, ast.Subscript)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import http
+import os
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional, Union
@@ -105,9 +106,15 @@ def wants(project: Project, path: Optional[str], text: str, options: Options) ->
     """
     if options.reports(FAD304.code) and any(word in text for word in _MODEL_WORDS):
         return True
-    if path is None or project.root is None or not project.inside(path):
+    if path is None or not _in_project(project, path):
         return False
-    return project.import_graph().may_be_in_router_cycle(path)
+    return project.import_graph().may_be_in_router_cycle(path, text=text)
+
+
+def _in_project(project: Project, real: str) -> bool:
+    """``project.inside`` for a path that is already real (no ``realpath`` call)."""
+    root = project.root
+    return root is not None and (real == root or real.startswith(root + os.sep))
 
 
 def _fastapi_project(project: Project) -> bool:
@@ -220,10 +227,10 @@ _MAX_NAMED_MODULES = 6
 def _circular_imports(ctx: FileContext) -> Iterator[Finding]:
     project = ctx.project
     path = ctx.module.path
-    if project.root is None or path is None or not project.inside(path):
+    if path is None or not _in_project(project, path):
         return
     graph = project.import_graph()
-    if not graph.may_be_in_router_cycle(path):
+    if not graph.may_be_in_router_cycle(path, ctx.module):
         return
     members = graph.component(path, ctx.module)
     if len(members) < 2:
