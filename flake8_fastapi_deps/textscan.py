@@ -45,6 +45,8 @@ _CLASS = re.compile(rb"class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:")
 _IMPORT = re.compile(rb"import\b")
 _YIELD = re.compile(rb"yield\b")
 _IDENTIFIER = re.compile(rb"\w")
+_ASSIGNMENT_TAIL = re.compile(rb"[ \t]*(?::[^=\n]*)?=(?!=)")
+_ALIAS = re.compile(rb"\n(\w+)[ \t]*=[ \t]*(\w+)[ \t]*(?:#[^\n]*)?(?=\r?\n|$)")
 _CALLED = re.compile(rb"(?:\.\w+)*[ \t]*\(")
 # Imports from these never bring project functions.
 _EXTERNAL = frozenset({b"fastapi", b"starlette", b"typing", b"typing_extensions", b"pydantic"})
@@ -119,10 +121,15 @@ def local_declarations(data: bytes) -> Optional[LocalDeclarations]:
 
 def _assigned(data: bytes, name: bytes) -> bool:
     """Is ``name = ...`` / ``name: T = ...`` a statement somewhere in ``data``?"""
-    pattern = re.compile(re.escape(name) + rb"[ \t]*(?::[^=\n]*)?=(?!=)")
-    for match in pattern.finditer(data):
-        if _line_prefix(data, match.start()).strip(b" \t") == b"":
+    position = data.find(name)
+    while position >= 0:
+        end = position + len(name)
+        if (
+            _ASSIGNMENT_TAIL.match(data, end)
+            and _line_prefix(data, position).strip(b" \t") == b""
+        ):
             return True
+        position = data.find(name, end)
     return False
 
 
@@ -269,10 +276,10 @@ def _yield_names(
                 break
             index -= 1
     found = set(generators) if indirect else heads & generators
-    for name in list(found):
+    for match in _ALIAS.finditer(data):
         # module-level aliases: ``get_session = get_db``
-        alias = re.compile(rb"\n(\w+)[ \t]*=[ \t]*" + re.escape(name) + rb"[ \t]*(?:#[^\n]*)?(?=\r?\n|$)")
-        found.update(m.group(1) for m in alias.finditer(data))
+        if match.group(2) in found:
+            found.add(match.group(1))
     return frozenset(name.decode("ascii", "replace") for name in found)
 
 
