@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import ast
 import os
-
 from typing import TYPE_CHECKING
 
-from ..model import FunctionInfo, FunctionNode, ModuleInfo, iter_params, own_nodes
+from ..model import (
+    FunctionInfo,
+    FunctionNode,
+    ModuleInfo,
+    Scope,
+    annotated_parts,
+    bound_in_scope,
+    iter_params,
+    own_nodes,
+)
+from ..names import name_chain
+from ..project import FRAMEWORK_PACKAGES
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -55,35 +65,90 @@ def marker_functions(project: Project, mod: ModuleInfo) -> list[FunctionInfo]:
 def may_declare_markers(mod: ModuleInfo, info: FunctionInfo) -> bool:
     """False when ``project.signature(mod, info)`` surely has no dependency marker.
 
-    A parameter gets a marker from a call as its default (``= Depends(...)``),
-    from an ``Annotated[...]`` subscript, or from a name or attribute chain
-    that resolves to a module-level ``Annotated`` alias.  Resolving that needs
-    the head name bound at module level or imported (a star import, or an
-    ``__init__.py`` whose submodules are attributes, may bind anything).  A
-    function with no such parameter is answered here, without resolving its
-    annotations through other modules.
+    A parameter gets a marker from a ``Depends(...)``/``Security(...)``
+    default or from the metadata of an ``Annotated[...]`` of this module (the
+    model records both as marker uses), or from a name or attribute chain that
+    resolves to a module-level ``Annotated`` alias.  Only that last case needs
+    resolving, and only when the name can lead to a module-level value: see
+    :func:`_may_name_alias`.
     """
-    loose: object = None
+    own = _marker_call_ids(mod)
     for param, default in iter_params(info.node):
-        if isinstance(default, ast.Call):
+        if default is not None and id(default) in own:
             return True
         ann = param.annotation
-        if ann is None or isinstance(ann, ast.Constant):
+        if ann is None:
             continue
-        if isinstance(ann, ast.Subscript):
-            return True
-        head = ann
-        while isinstance(head, ast.Attribute):
-            head = head.value
-        if not isinstance(head, ast.Name):
-            continue  # a call, a ``X | Y``, ...: never resolved as an alias
-        if head.id in mod.toplevel or head.id in mod.imports.names:
-            return True
-        if loose is None:
-            loose = _binds_anything(mod)
-        if loose:
-            return True
+        kind = ann.__class__
+        if kind is ast.Subscript:
+            if own:
+                parts = annotated_parts(mod.imports, ann)
+                if parts and any(id(meta) in own for meta in parts[1:]):
+                    return True
+        elif kind is ast.Name:
+            assert isinstance(ann, ast.Name)
+            if _may_name_alias(mod, ann.id, False):
+                return True
+        elif kind is ast.Attribute:
+            chain = name_chain(ann)
+            if chain is not None and _may_name_alias(mod, chain[0], True):
+                return True
     return False
+
+
+def _marker_call_ids(mod: ModuleInfo) -> frozenset[int]:
+    cached = mod.cache.get("fad_marker_ids")
+    if isinstance(cached, frozenset):
+        return cached
+    found = frozenset(id(use.call) for use in mod.marker_uses)
+    mod.cache["fad_marker_ids"] = found
+    return found
+
+
+def _may_name_alias(mod: ModuleInfo, head: str, attrs: bool) -> bool:
+    """Can a name chain starting at ``head`` resolve to a module-level ``X = <subscript>``?
+
+    Not for a name bound to a def or class of the module, nor to a value that is
+    no subscript, nor one imported from a framework package (always external),
+    nor one bound nowhere in the module.  A star import, or an ``__init__.py``
+    (whose submodules are attributes), may bind anything.
+    """
+    binding = mod.toplevel.get(head)
+    if isinstance(binding, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return False
+    if isinstance(binding, ast.expr):
+        return not attrs and isinstance(binding, ast.Subscript)
+    qualified = mod.imports.names.get(head)
+    if qualified is not None:
+        return qualified.split(".", 1)[0] not in FRAMEWORK_PACKAGES
+    return binding is None and _binds_anything(mod)
+
+
+def may_name_plain_function(mod: ModuleInfo, expr: ast.expr, scope: Scope) -> bool:
+    """Can ``project.resolve(mod, expr, scope)`` be a function defined outside any class?
+
+    Not for a parameter or local value of an enclosing function, a class or a
+    module-level value (or an attribute of any of these, or of a def), a name
+    imported from a framework package, or a name bound nowhere; the rules of
+    :func:`_may_name_alias` apply to module-level names.
+    """
+    chain = name_chain(expr)
+    if chain is None:
+        return False
+    head, attrs = chain
+    binding = mod.toplevel.get(head)
+    if isinstance(binding, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if not attrs:
+            return True
+    elif not isinstance(binding, (ast.ClassDef, ast.expr)):
+        qualified = mod.imports.names.get(head)
+        if qualified is not None:
+            if qualified.split(".", 1)[0] not in FRAMEWORK_PACKAGES:
+                return True
+        elif binding is None and _binds_anything(mod):
+            return True
+    # not at module level: only a def nested in an enclosing function can be one
+    return not attrs and bool(scope) and bound_in_scope(mod, head, scope)
 
 
 def _binds_anything(mod: ModuleInfo) -> bool:

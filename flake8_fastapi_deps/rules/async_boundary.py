@@ -166,7 +166,8 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         if info.is_async:
             yield from _blocking_calls(ctx, info)
             yield from _sync_sessions(ctx, info)
-            yield from _never_awaits(ctx, info)
+            if ctx.options.reports(FAD104.code):
+                yield from _never_awaits(ctx, info)
         if not ctx.is_test:
             yield from _event_loops(ctx, info)
 

@@ -10,7 +10,7 @@ from ..base import Finding, Rule, finding
 from ..model import FunctionInfo, annotated_parts, iter_params, keyword, own_nodes
 from ..names import MARKERS, dotted
 from ..project import ClassSym, ExternalSym, FuncSym, ParamDecl, Symbol, ValueSym
-from ._shared import marker_functions
+from ._shared import marker_functions, may_name_plain_function
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -306,6 +306,8 @@ def _direct_calls(ctx: FileContext) -> Iterator[Finding]:
         func = call.func
         if id(call) in inside_markers or not isinstance(func, (ast.Name, ast.Attribute)):
             continue
+        if not may_name_plain_function(ctx.module, func, scope):
+            continue  # answered without resolving (which may parse other modules)
         text = dotted(func)
         if text is None:
             continue  # resolves to nothing: not a plain name chain

@@ -289,7 +289,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         yield from _pooled_per_request(ctx, info, calls, pooled)
         yield from _background_tasks(ctx, info, calls)
-        if is_dep:
+        if is_dep and ctx.options.reports(FAD206.code):
             yield from _unguarded_service_calls(ctx, info, calls, pooled)
 
 
@@ -792,7 +792,7 @@ def _background_tasks(
         task = sub.args[0] if sub.args and not isinstance(sub.args[0], ast.Starred) else keyword(
             sub, "func"
         )
-        if task is not None:
+        if task is not None and ctx.options.reports(FAD205.code):
             yield from _unguarded_task(ctx, task, scope)
         if decls is None:
             decls = {d.param.arg: d for d in ctx.project.signature(ctx.module, info)}
