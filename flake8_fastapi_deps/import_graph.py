@@ -86,6 +86,12 @@ class ImportGraph:
         self._read = read
         self._parse_source = parse
         self._files: dict[tuple[str, str], Optional[str]] = {}
+        # per import statement: what _import_targets / _from_targets look up
+        self._imported_files: dict[str, tuple[str, ...]] = {}
+        self._from_statements: dict[
+            tuple[str, str, tuple[str, ...]],
+            tuple[tuple[str, ...], tuple[str, ...], Optional[str], bool],
+        ] = {}
         # candidate (text) layer
         self._text_edges: dict[str, list[str]] = {}
         self._candidate_edges: dict[str, list[str]] = {}  # exact edges of linted files
@@ -160,39 +166,68 @@ class ImportGraph:
         (``import app`` inside ``app/routers/users.py`` only binds a name: the
         package is already in ``sys.modules``, its body is not run again.)
         """
-        parts = name.split(".")
-        for cut in range(1, len(parts) + 1):
-            found = self._file(path, ".".join(parts[:cut]))
-            if found is not None and found not in ancestors:
-                yield found
+        found = self._imported_files.get(name)
+        if found is None:
+            parts = name.split(".")
+            files = (self._file(path, ".".join(parts[:cut])) for cut in range(1, len(parts) + 1))
+            found = self._imported_files[name] = tuple(f for f in files if f is not None)
+        for target in found:
+            if target not in ancestors:
+                yield target
 
     def _from_targets(
         self, path: str, base: str, names: list[str], ancestors: frozenset[str]
     ) -> Iterator[str]:
         """``from base import names``: the packages above ``base``, submodules, ``base``."""
+        prefixes, subs, base_file, needs_names = self._from_files(path, base, names)
+        for found in prefixes:
+            if found not in ancestors:
+                yield found
+        if base_file is None:
+            return
+        yield from subs
+        if base_file not in ancestors or needs_names:
+            yield base_file
+
+    def _from_files(
+        self, path: str, base: str, names: list[str]
+    ) -> tuple[tuple[str, ...], tuple[str, ...], Optional[str], bool]:
+        """The files ``from base import names`` in ``path``'s folder may run, cached.
+
+        (packages above ``base``, submodules among ``names``, ``base`` itself,
+        whether a name is not a submodule).  Like :meth:`_file`, absolute
+        statements do not depend on the folder: the same statement in many
+        files is looked up once.
+        """
+        key = (os.path.dirname(path) if base.startswith(".") else "", base, tuple(names))
+        cached = self._from_statements.get(key)
+        if cached is not None:
+            return cached
+        prefixes: list[str] = []
         stripped = base.lstrip(".")
         if stripped and stripped == base:
             parts = stripped.split(".")
             for cut in range(1, len(parts)):
                 found = self._file(path, ".".join(parts[:cut]))
-                if found is not None and found not in ancestors:
-                    yield found
+                if found is not None:
+                    prefixes.append(found)
         base_file = self._file(path, base)
-        if base_file is None:
-            return
+        subs: list[str] = []
         needs_names = False
-        sep = "" if base.endswith(".") else "."
-        for name in names:
-            if name == "*":
-                needs_names = True
-                continue
-            sub = self._file(path, base + sep + name)
-            if sub is not None and sub != base_file:
-                yield sub
-            else:
-                needs_names = True
-        if base_file not in ancestors or needs_names:
-            yield base_file
+        if base_file is not None:
+            sep = "" if base.endswith(".") else "."
+            for name in names:
+                if name == "*":
+                    needs_names = True
+                    continue
+                sub = self._file(path, base + sep + name)
+                if sub is not None and sub != base_file:
+                    subs.append(sub)
+                else:
+                    needs_names = True
+        result = (tuple(prefixes), tuple(subs), base_file, needs_names)
+        self._from_statements[key] = result
+        return result
 
     def _package_chain(self, path: str) -> frozenset[str]:
         """``_package_chain(path, root)``, built per folder from its parent's chain.

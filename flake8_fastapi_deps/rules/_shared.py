@@ -17,10 +17,8 @@ from ..model import (
     Scope,
     annotated_parts,
     bound_in_scope,
-    iter_params,
     own_nodes,
 )
-from ..names import name_chain
 from ..project import FRAMEWORK_PACKAGES
 
 if TYPE_CHECKING:
@@ -72,10 +70,19 @@ def may_declare_markers(mod: ModuleInfo, info: FunctionInfo) -> bool:
     resolving, and only when the name can lead to a module-level value: see
     :func:`_may_name_alias`.
     """
-    own = _marker_call_ids(mod)
-    for param, default in iter_params(info.node):
-        if default is not None and id(default) in own:
+    own = marker_call_ids(mod)
+    args = info.node.args
+    if own:
+        if any(id(d) in own for d in args.defaults) or any(
+            d is not None and id(d) in own for d in args.kw_defaults
+        ):
             return True
+    params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if args.vararg is not None:
+        params.append(args.vararg)
+    if args.kwarg is not None:
+        params.append(args.kwarg)
+    for param in params:
         ann = param.annotation
         if ann is None:
             continue
@@ -90,13 +97,15 @@ def may_declare_markers(mod: ModuleInfo, info: FunctionInfo) -> bool:
             if _may_name_alias(mod, ann.id, False):
                 return True
         elif kind is ast.Attribute:
-            chain = name_chain(ann)
-            if chain is not None and _may_name_alias(mod, chain[0], True):
+            head: ast.expr = ann
+            while isinstance(head, ast.Attribute):
+                head = head.value
+            if isinstance(head, ast.Name) and _may_name_alias(mod, head.id, True):
                 return True
     return False
 
 
-def _marker_call_ids(mod: ModuleInfo) -> frozenset[int]:
+def marker_call_ids(mod: ModuleInfo) -> frozenset[int]:
     cached = mod.cache.get("fad_marker_ids")
     if isinstance(cached, frozenset):
         return cached
@@ -132,10 +141,13 @@ def may_name_plain_function(mod: ModuleInfo, expr: ast.expr, scope: Scope) -> bo
     imported from a framework package, or a name bound nowhere; the rules of
     :func:`_may_name_alias` apply to module-level names.
     """
-    chain = name_chain(expr)
-    if chain is None:
+    attrs = False
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+        attrs = True
+    if not isinstance(expr, ast.Name):
         return False
-    head, attrs = chain
+    head = expr.id
     binding = mod.toplevel.get(head)
     if isinstance(binding, (ast.FunctionDef, ast.AsyncFunctionDef)):
         if not attrs:

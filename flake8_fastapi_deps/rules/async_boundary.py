@@ -24,6 +24,7 @@ from ..model import (
     iter_params,
 )
 from ..names import dotted
+from ..nodes import walk
 from ..options import Options
 from ..project import ClassSym, ExternalSym, FuncSym, Project, Symbol, ValueSym
 from ._shared import own_body
@@ -535,7 +536,7 @@ def _runs_body_each_call(sym: FuncSym) -> bool:
         if isinstance(inner, (ast.Global, ast.Nonlocal)):
             memo.update(inner.names)
         elif isinstance(inner, ast.If):
-            tested.update(n.id for n in ast.walk(inner.test) if isinstance(n, ast.Name))
+            tested.update(n.id for n in walk([inner.test]) if isinstance(n, ast.Name))
     # loads once into a global it checks first: a one-time cost, like lru_cache
     return not memo & tested
 

@@ -35,6 +35,7 @@ from ..model import (
     own_nodes,
 )
 from ..names import dotted
+from ..nodes import children, walk
 from ..project import ClassSym, FuncSym, ParamDecl, ValueSym
 from ._shared import own_body, own_calls
 
@@ -406,7 +407,7 @@ def _yields_in(roots: list[ast.AST]) -> Iterator[Union[ast.Yield, ast.YieldFrom]
             yield node
         if isinstance(node, _SCOPE_TYPES):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(children(node)))
 
 
 def yield_sites(func: FunctionNode) -> list[YieldSite]:
@@ -612,7 +613,7 @@ def _can_leave(stmt: ast.stmt) -> bool:
             stack.extend((child, True) for child in node.body)
             stack.extend((child, in_loop) for child in node.orelse)
             continue
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if isinstance(child, _BLOCK_NODES):
                 stack.append((child, in_loop))
     return False
@@ -954,7 +955,7 @@ def _delegates_to_managed(ctx: FileContext, dep: FuncSym, call: ast.Call, depth:
 def _binds(target: Optional[ast.expr], name: str) -> bool:
     if target is None:
         return False
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target))
+    return any(isinstance(n, ast.Name) and n.id == name for n in walk([target]))
 
 
 def _mentions(stmts: Sequence[ast.stmt], name: str) -> bool:

@@ -29,6 +29,7 @@ from ..model import (
     marker_target,
 )
 from ..names import ANNOTATED, MARKERS, dotted
+from ..nodes import children, walk
 from ..project import (
     ClassSym,
     ExternalSym,
@@ -38,7 +39,7 @@ from ..project import (
     ValueSym,
     read_source,
 )
-from ._shared import marker_functions
+from ._shared import marker_call_ids, marker_functions
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -237,6 +238,14 @@ def _may_use_annotated(mod: ModuleInfo) -> bool:
     return any(value in _ANNOTATED_SOURCES for value in mod.imports.names.values())
 
 
+def _has_own_marker(mod: ModuleInfo, ann: Optional[ast.expr], own_markers: frozenset[int]) -> bool:
+    """Is a Depends/Security call (a marker use of ``mod``) in the metadata of ``Annotated`` ``ann``?"""
+    if not isinstance(ann, ast.Subscript):
+        return False
+    parts = annotated_parts(mod.imports, ann)
+    return parts is not None and any(id(meta) in own_markers for meta in parts[1:])
+
+
 def _annotated_aliases(mod: ModuleInfo) -> Iterator[tuple[str, ast.Subscript]]:
     """Module-level ``Alias = Annotated[...]`` (also ``type Alias = ...``)."""
     for name, value in mod.toplevel.items():
@@ -334,15 +343,18 @@ def _uncallable(
 
 def _empty_depends(ctx: FileContext) -> Iterator[Finding]:
     mod = ctx.module
-    if not mod.marker_uses:
+    own_markers = marker_call_ids(mod)
+    if not own_markers:
         return  # every marker this reports on is one of the module's own marker uses
     project = ctx.project
     for info in mod.functions:
         for param, default in iter_params(info.node):
             ann = param.annotation
-            default_marker = default if isinstance(default, ast.Call) and _is_marker(mod, default) else None
-            if default_marker is None and not isinstance(ann, ast.Subscript):
-                continue  # neither a marker default nor an Annotated of this module
+            # a Depends/Security default, or one in this Annotated: else nothing to report
+            default_marker = default if id(default) in own_markers else None
+            if default_marker is None and not _has_own_marker(mod, ann, own_markers):
+                continue
+            assert default_marker is None or isinstance(default_marker, ast.Call)
             markers = _fastapi_markers(project, mod, ann)
             used: Optional[ast.Call]
             if default_marker is not None:
@@ -551,12 +563,13 @@ def _has_call(ctx: FileContext, item: ast.expr, scope: Scope) -> bool:
 
 def _conflicting_markers(ctx: FileContext) -> Iterator[Finding]:
     mod = ctx.module
-    if not mod.marker_uses and not _may_use_annotated(mod):
+    own_markers = marker_call_ids(mod)
+    if not own_markers and not _may_use_annotated(mod):
         return  # needs a marker default (a marker use) or an Annotated of this module
     project = ctx.project
     for info in mod.functions:
         for param, default in iter_params(info.node):
-            marker_default = isinstance(default, ast.Call) and _is_marker(mod, default)
+            marker_default = id(default) in own_markers  # a Depends/Security default
             if not marker_default and not isinstance(param.annotation, ast.Subscript):
                 continue  # neither a marker default nor an Annotated of this module
             markers = _fastapi_markers(project, mod, param.annotation)
@@ -1082,7 +1095,7 @@ def _bound_names(stmt: ast.stmt) -> list[str]:
         return [name.id] if isinstance(name, ast.Name) else []
     found: list[str] = []
     for target in targets:
-        for node in ast.walk(target):
+        for node in walk([target]):
             if isinstance(node, ast.Name):
                 found.append(node.id)
     return found
@@ -1098,7 +1111,7 @@ def _annotation_names(expr: ast.expr) -> Iterator[ast.Name]:
         elif isinstance(node, ast.Attribute):
             stack.append(node.value)
         elif not isinstance(node, ast.Constant):
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+            stack.extend(reversed(children(node)))
 
 
 def _postponed(ctx: FileContext) -> Iterator[Finding]:

@@ -28,6 +28,7 @@ from ..model import (
     own_nodes,
 )
 from ..names import FASTAPI, dotted
+from ..nodes import walk
 from ..options import Options
 from ..project import (
     ClassSym,
@@ -728,7 +729,7 @@ def _statements(mod: ModuleInfo) -> list[ast.stmt]:
     cached = mod.cache.get("fad3_statements")
     if isinstance(cached, list):
         return cached
-    found = [n for n in ast.walk(mod.tree) if isinstance(n, ast.stmt)]
+    found = [n for n in walk([mod.tree]) if isinstance(n, ast.stmt)]
     mod.cache["fad3_statements"] = found
     return found
 

@@ -44,6 +44,7 @@ from ..model import (
     nodes_within,
 )
 from ..names import dotted
+from ..nodes import walk
 from ..project import ClassSym, ExternalSym, FuncSym, Symbol, ValueSym
 
 if TYPE_CHECKING:
@@ -696,7 +697,7 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
         why = "the loop runs its cleanup once it is collected" if is_async else "its cleanup runs at once"
         yield finding(call, FAD210, form=form, func=dep, why=why)
     # for x in dep() / async for / with dep() / async with
-    for node in ast.walk(mod.tree):
+    for node in walk([mod.tree]):
         if isinstance(node, (ast.For, ast.AsyncFor)):
             exprs = [node.iter]
             loop = True
