@@ -160,6 +160,7 @@ class _Scan:
     # names that make a FastAPI-free file worth walking: functions with Depends()
     # defaults (FAD003) and yield dependencies (FAD210)
     gate_names: set[str] = field(default_factory=set)
+    frozen_gate: Optional[frozenset[str]] = None
     pattern: Optional[re.Pattern[str]] = None
 
 
@@ -800,6 +801,25 @@ class Project:
                 re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, names))) if names else _NEVER
             )
         return scan.pattern.search(text) is not None
+
+    def gate_names(self, path: str) -> frozenset[str]:
+        """Names of the functions with ``Depends()`` defaults (and of generator
+        dependencies) in the files around ``path``: a superset, see ``_Scan``."""
+        if self.root is None:
+            return frozenset()
+        scan = self._scan(path)
+        if scan.frozen_gate is None:
+            scan.frozen_gate = frozenset(scan.gate_names)
+        return scan.frozen_gate
+
+    def is_external_module(self, mod: ModuleInfo, qualified: str) -> bool:
+        """Does the dotted name (from one of ``mod``'s imports) start outside the project?"""
+        if qualified.startswith("."):
+            return False
+        head = qualified.split(".", 1)[0]
+        if head in FRAMEWORK_PACKAGES or self.root is None:
+            return True
+        return self.module_file(mod.path, head) is None
 
     def declarations_of(self, mod: ModuleInfo, info: FunctionInfo) -> list[tuple[MarkerUse, ModuleInfo]]:
         """Every declaration seen that makes ``info`` (defined in ``mod``) a dependency.

@@ -299,12 +299,17 @@ def _empty(expr: ast.expr) -> bool:
 
 def _direct_calls(ctx: FileContext) -> Iterator[Finding]:
     project = ctx.project
+    names = _callee_names(ctx)
+    if names is not None and not names:
+        return  # no function with Depends() defaults can be reached from here
     inside_markers = {id(use.explicit) for use in ctx.module.marker_uses}
     # the same spelling in the same function means the same thing: resolve it once
     meanings: dict[tuple[int, str], Optional[Symbol]] = {}
     for call, scope in ctx.module.calls:
         func = call.func
         if id(call) in inside_markers or not isinstance(func, (ast.Name, ast.Attribute)):
+            continue
+        if names is not None and (func.id if isinstance(func, ast.Name) else func.attr) not in names:
             continue
         if not may_name_plain_function(ctx.module, func, scope):
             continue  # answered without resolving (which may parse other modules)
@@ -323,6 +328,43 @@ def _direct_calls(ctx: FileContext) -> Iterator[Finding]:
         omitted = _omitted_marker_param(project.signature(sym.module, sym.info), sym, call)
         if omitted is not None:
             yield finding(call, FAD003, callee=dotted(call.func), param=omitted)
+
+
+def _callee_names(ctx: FileContext) -> Optional[set[str]]:
+    """The last names a call can end with to reach a function with marker defaults.
+
+    Such a function is either defined here (undecorated, outside a class, with a
+    marker call among its defaults) or in a module the dependency scan saw, which
+    publishes those functions' names; it is reached through an import of the
+    name itself or of a project module (``deps.get_user()``).  None when a star
+    import from the project makes any name possible, or when the project is too
+    large for the scan to cover it whole.
+    """
+    mod = ctx.module
+    markers = {id(use.call) for use in mod.marker_uses}
+    names = {
+        info.name
+        for info in mod.functions
+        if info.cls is None
+        and not info.node.decorator_list
+        and any(default is not None and id(default) in markers for _, default in iter_params(info.node))
+    }
+    project = ctx.project
+    if project.root is None or mod.path is None:
+        return names  # a lone file: calls resolve to its own functions only
+    if project.scan_base(mod.path) != project.root:
+        return None  # a project too large to scan whole: names may come from anywhere
+    published = project.gate_names(mod.path)
+    for stmt, _ in mod.top_imports:
+        if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+            if stmt.level or not project.is_external_module(mod, stmt.module or ""):
+                return None
+    for local, qualified in mod.imports.names.items():
+        if qualified.rsplit(".", 1)[-1] in published:
+            names.add(local)  # from app.deps import get_user [as alias]
+        elif not project.is_external_module(mod, qualified):
+            names |= published  # a project module or package: deps.get_user()
+    return names
 
 
 def _omitted_marker_param(decls: list[ParamDecl], sym: FuncSym, call: ast.Call) -> Optional[str]:
