@@ -34,6 +34,7 @@ class FileContext:
     options: Options
     is_test: bool
     mentions_fastapi: bool
+    text: str = ""  # the file's source ("" when unknown): for cheap "is this name here?" tests
     _request: Optional[list[FunctionInfo]] = field(default=None, repr=False)
 
     @property
@@ -102,7 +103,9 @@ def _check(
         return []
     try:
         module = project.adopt(tree, real, text)
-        ctx = FileContext(project, module, options, _is_test(project, filename, options), mentions)
+        ctx = FileContext(
+            project, module, options, _is_test(project, filename, options), mentions, text
+        )
         found: set[Finding] = set()
         for family in FAMILIES:
             found.update(family.check(ctx))

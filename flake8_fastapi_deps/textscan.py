@@ -81,11 +81,14 @@ def local_declarations(data: bytes) -> Optional[LocalDeclarations]:
     )
     heads: set[bytes] = set()
     indirect = False
+    strings = _triple_quoted(data) if markers else []
     for position in markers:
         end = position + (7 if data.startswith(b"Depends", position) else 8)
         prefix = _line_prefix(data, position)
         if prefix.lstrip().startswith(b"#") or prefix.rstrip(_QUALIFIER).endswith(b"`"):
             continue  # a comment, or Markdown in a docstring (a backtick is never code)
+        if bisect.bisect_right(strings, position) % 2:
+            continue  # inside a triple-quoted string: a docstring's example
         argument = _ARGUMENT.match(data, end)
         if argument is None:
             if _ALIASED.match(data, end):
@@ -117,6 +120,35 @@ def local_declarations(data: bytes) -> Optional[LocalDeclarations]:
         _gate_names(data, defs, markers),
         _yield_names(data, defs, heads, indirect or bool(heads & classes)),
     )
+
+
+def _triple_quoted(data: bytes) -> list[int]:
+    """Offsets where triple-quoted strings open and close, alternately.
+
+    A position is inside such a string when an odd number of these offsets
+    precede it.  Quotes pair by kind (three double quotes end at the next three
+    double quotes, not at three single ones).  Escapes, and triple quotes inside
+    one-line strings or comments, are not modelled: such a misreading could
+    hide a real marker from :func:`local_declarations`, so tests/test_textscan.py
+    compares its answers with the parse over the corpus.
+    """
+    bounds: list[int] = []
+    position = 0
+    while True:
+        double = data.find(_DOUBLE, position)
+        single = data.find(_SINGLE, position)
+        if double < 0 and single < 0:
+            return bounds
+        start, quote = (double, _DOUBLE) if single < 0 or 0 <= double < single else (single, _SINGLE)
+        close = data.find(quote, start + 3)
+        if close < 0:
+            return bounds  # unterminated: leave the rest as code
+        bounds.extend((start, close + 3))
+        position = close + 3
+
+
+_DOUBLE = b'"' * 3
+_SINGLE = b"'" * 3
 
 
 def _assigned(data: bytes, name: bytes) -> bool:

@@ -95,6 +95,9 @@ def test_local_functions_and_classes_need_no_parse() -> None:
         "def r(c=Depends(C())): ...\n",
         # a parameter: unknown
         "from fastapi import Depends\ndef make(dep):\n    def r(x=Depends(dep)): ...\n",
+        # a real marker after a closed docstring
+        '"""Module doc."""\nfrom fastapi import Depends\nfrom .deps import get_db\n'
+        'def r(db=Depends(get_db)):\n    """Uses Depends(get_db)."""\n',
         # a call it cannot read
         "from fastapi import Depends\ndeps = []\ndef r(db=Depends(*deps)): ...\n",
         # a local def that is also imported
@@ -113,6 +116,10 @@ def test_needs_parse(source: str) -> None:
         '"""Uses Depends and Security, see `Depends()` and `params.Depends(dep)`."""\n'
         "from fastapi import (\n    Depends,\n    params,\n)\n"
         "def f(deps: list[params.Depends]) -> None: ...\n",
+        # examples in docstrings, either quote kind
+        'def f():\n    """Example:\n\n        app = FastAPI(dependencies=[Depends(verify)])\n    """\n'
+        "from fastapi import Depends\n"
+        "X = \'\'\'\nDepends(other.dep)\n\'\'\'\n",
     ],
 )
 def test_bare_references_declare_nothing(source: str) -> None:

@@ -669,6 +669,9 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
     )
     if not names:
         return
+    text = ctx.text
+    if text and not any(name in text for name in names):
+        return  # none of them is even written here (and the call list may not be built)
     candidates: dict[int, Scope] = {}
     for call, scope in mod.calls:
         if _last_name(call.func) in names:
