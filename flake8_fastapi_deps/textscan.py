@@ -254,20 +254,13 @@ def _harmless_classes(data: bytes, external: set[bytes]) -> set[bytes]:
 
 
 def _signature_end(data: bytes, start: int) -> int:
-    """Offset of the ``)`` closing the parenthesis at or after ``start`` (end of data if none)."""
-    open_at = data.find(b"(", start)
-    if open_at < 0:
-        return len(data)
-    depth = 0
-    for index in range(open_at, len(data)):
-        char = data[index]
-        if char in b"([{":
-            depth += 1
-        elif char in b")]}":
-            depth -= 1
-            if depth == 0:
-                return index
-    return len(data)
+    """Where the parameter list of the ``def`` at ``start`` ends, roughly: the first
+    ``)`` followed by ``:`` or a return annotation (end of data if none)."""
+    match = _SIGNATURE_END.search(data, start)
+    return match.start() if match else len(data)
+
+
+_SIGNATURE_END = re.compile(rb"\)[ \t]*(?:->[^:\n]*)?:")
 
 
 def _gate_names(data: bytes, defs: list[tuple[int, int, bytes]], markers: list[int]) -> frozenset[str]:
