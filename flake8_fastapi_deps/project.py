@@ -821,6 +821,14 @@ class Project:
             return True
         return self.module_file(mod.path, head) is None
 
+    def import_file(self, mod: ModuleInfo, qualified: str) -> Optional[str]:
+        """The project file an import of ``qualified`` in ``mod`` reads: the module
+        itself, or the module a name is taken from; None if not a project file."""
+        found = self.module_file(mod.path, qualified)
+        if found is None and "." in qualified.lstrip("."):
+            found = self.module_file(mod.path, qualified.rsplit(".", 1)[0])
+        return found
+
     def declarations_of(self, mod: ModuleInfo, info: FunctionInfo) -> list[tuple[MarkerUse, ModuleInfo]]:
         """Every declaration seen that makes ``info`` (defined in ``mod``) a dependency.
 

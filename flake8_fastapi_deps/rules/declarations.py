@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
@@ -337,8 +338,8 @@ def _callee_names(ctx: FileContext) -> Optional[set[str]]:
     marker call among its defaults) or in a module the dependency scan saw, which
     publishes those functions' names; it is reached through an import of the
     name itself or of a project module (``deps.get_user()``).  None when a star
-    import from the project makes any name possible, or when the project is too
-    large for the scan to cover it whole.
+    import from the project makes any name possible, or when a whole module is
+    imported from outside the folder the scan covered (a project over its budget).
     """
     mod = ctx.module
     markers = {id(use.call) for use in mod.marker_uses}
@@ -352,17 +353,28 @@ def _callee_names(ctx: FileContext) -> Optional[set[str]]:
     project = ctx.project
     if project.root is None or mod.path is None:
         return names  # a lone file: calls resolve to its own functions only
-    if project.scan_base(mod.path) != project.root:
-        return None  # a project too large to scan whole: names may come from anywhere
     published = project.gate_names(mod.path)
+    base = project.scan_base(mod.path).rstrip(os.sep) + os.sep
     for stmt, _ in mod.top_imports:
         if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
             if stmt.level or not project.is_external_module(mod, stmt.module or ""):
                 return None
     for local, qualified in mod.imports.names.items():
-        if qualified.rsplit(".", 1)[-1] in published:
+        if project.is_external_module(mod, qualified):
+            continue
+        target = project.import_file(mod, qualified)
+        if target is not None and not target.startswith(base):
+            # Outside the folder the scan covered (a project over its budget):
+            # nothing is published about it, so keep the name, or give up on
+            # filtering when a whole module is imported.
+            if target.endswith(qualified.rsplit(".", 1)[-1] + ".py") or target.endswith(
+                os.sep + "__init__.py"
+            ):
+                return None
+            names.add(local)
+        elif qualified.rsplit(".", 1)[-1] in published:
             names.add(local)  # from app.deps import get_user [as alias]
-        elif not project.is_external_module(mod, qualified):
+        else:
             names |= published  # a project module or package: deps.get_user()
     return names
 
