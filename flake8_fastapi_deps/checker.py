@@ -101,8 +101,8 @@ def _check(
         and not _wanted(project, real, text, options)
     ):
         return []
+    module = project.adopt(tree, real, text)
     try:
-        module = project.adopt(tree, real, text)
         ctx = FileContext(
             project, module, options, _is_test(project, filename, options), mentions, text
         )
@@ -112,6 +112,8 @@ def _check(
     except RecursionError:
         # Pathologically deep code: give no findings rather than a traceback.
         return []
+    finally:
+        project.release(module)
     return sorted(found)
 
 

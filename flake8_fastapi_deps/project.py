@@ -17,7 +17,6 @@ used as dependencies anywhere in the project, and so which are *request code*.
 from __future__ import annotations
 
 import ast
-import gc
 import os
 import re
 import stat
@@ -329,6 +328,16 @@ class Project:
         mod = build_module(tree, real, text or None)
         self._current = mod  # while it is linted, the index uses it instead of parsing the file
         return mod
+
+    def release(self, mod: ModuleInfo) -> None:
+        """The linted module ``mod`` is done with: unless the index keeps it, drop
+        what was cached on it.  Those caches hold symbols that point back at the
+        module, a reference cycle that would keep flake8's tree alive until a
+        garbage collection finds it (and make collections more frequent)."""
+        if self._current is mod:
+            self._current = None
+        if mod.path is None or self._modules.get(mod.path) is not mod:
+            mod.cache.clear()
 
     def add_import_root_for(self, path: str) -> None:
         """Make the package chain holding ``path`` importable (its top's parent)."""
@@ -774,9 +783,6 @@ class Project:
                 del self._modules[real]
         scan.yield_names = frozenset(yield_names)
         scan.gate_names |= scan.yield_names
-        # The modules just parsed live as long as the process; take them out of
-        # the garbage collector's reach, or every full collection walks them again.
-        gc.freeze()
         return scan
 
     def project_dependency_targets(self, path: str) -> dict[str, set[tuple[int, int]]]:
