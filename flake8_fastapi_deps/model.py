@@ -10,6 +10,8 @@ worked out by :mod:`flake8_fastapi_deps.project`, which caches its answers here.
 from __future__ import annotations
 
 import ast
+import bisect
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Optional, Union
@@ -262,6 +264,47 @@ def may_declare(text: Union[str, bytes, None]) -> bool:
     return any(word in text for word in MARKER_WORDS)
 
 
+_ALIAS_AFTER = re.compile(r"[ \t]+as[ \t]+(\w+)")
+
+
+def marker_lines(text: Union[str, bytes]) -> list[int]:
+    """Sorted numbers of the lines holding a marker word or a local alias of one.
+
+    A marker call, a ``dependencies=`` list or an ``add_api_route`` call is
+    written with one of these words (an alias is named in its import), so only
+    expressions spanning such a line can hold one.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    positions: list[int] = []
+    aliases: list[str] = []
+    for word in MARKER_WORDS:
+        found = text.find(word)
+        while found >= 0:
+            positions.append(found)
+            end = found + len(word)
+            if word[0] in "DS":
+                # an import alias (``Depends as D``): its calls are markers too
+                alias = _ALIAS_AFTER.match(text, end)
+                if alias is not None:
+                    aliases.append(alias.group(1))
+            found = text.find(word, end)
+    for name in aliases:
+        found = text.find(name)
+        while found >= 0:
+            positions.append(found)
+            found = text.find(name, found + len(name))
+    positions.sort()
+    lines: list[int] = []
+    line, last = 1, 0
+    for position in positions:
+        line += text.count("\n", last, position)
+        last = position
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
 def build_module(
     tree: ast.Module, path: Optional[str], text: Union[str, bytes, None] = None
 ) -> ModuleInfo:
@@ -272,13 +315,17 @@ def build_module(
     pass records every call, signature and class attribute in source order,
     and markers are picked out afterwards, cheaply filtered by name first.
 
-    When the source ``text`` shows the module cannot declare dependencies
-    (:func:`may_declare`), expressions are not walked here: ``calls`` walks
-    them on first use, and many modules are never asked.
+    Given the source ``text``, the full call list is left for ``calls`` to
+    walk on first use (many modules are never asked), and only expressions
+    spanning a line with a marker word (:func:`marker_lines`) are walked here.
     """
     mod = ModuleInfo(path=path, tree=tree)
     imports = mod.imports
-    eager = may_declare(text)
+    # Without the text every expression is walked now (eager); with it, the
+    # call list is left for ``calls`` and only expressions on lines holding a
+    # marker word are walked here, into ``calls`` of their own for the markers.
+    eager = text is None
+    wanted = marker_lines(text) if text is not None else []
     calls: list[tuple[ast.Call, Scope]] = []
     roots = mod._roots
     if eager:
@@ -317,8 +364,10 @@ def build_module(
             for part in outer_parts:
                 if eager:
                     _scan_expression(calls, part, scope, subscripts)
-                else:
-                    roots.append((part, scope))
+                    continue
+                roots.append((part, scope))
+                if wanted and _on_lines(wanted, part, node):
+                    _scan_expression(calls, part, scope, subscripts)
             inner: Scope = scope + (node,)
             for stmt in reversed(node.body):
                 stack.append((stmt, inner, None, qual + ".", False))
@@ -331,8 +380,10 @@ def build_module(
             for part in [*node.decorator_list, *node.bases, *node.keywords]:
                 if eager:
                     _scan_expression(calls, part, scope, subscripts)
-                else:
-                    roots.append((part, scope))
+                    continue
+                roots.append((part, scope))
+                if wanted and _on_lines(wanted, part, node):
+                    _scan_expression(calls, part, scope, subscripts)
             qual = prefix + node.name
             for stmt in reversed(node.body):
                 stack.append((stmt, scope, node, qual + ".", in_tc))
@@ -388,15 +439,31 @@ def build_module(
                     _scan_expression(calls, child, scope, subscripts)
                 else:
                     roots.append((child, scope))
+                    if wanted and _on_lines(wanted, child, node):
+                        _scan_expression(calls, child, scope, subscripts)
         for child in reversed(nested):
             stack.append((child, scope, cls, prefix, in_tc))
-    if eager:
+    if eager or wanted:
         mod.cache["_annotated_candidates"] = subscripts
-        _find_markers(mod, pending)
+        _find_markers(mod, pending, calls)
     return mod
 
 
-def _find_markers(mod: ModuleInfo, pending: list[tuple[int, ast.AST, Scope]]) -> None:
+def _on_lines(lines: list[int], node: ast.AST, statement: ast.AST) -> bool:
+    """Does ``node`` (or, if it has no position, its ``statement``) span one of ``lines``?"""
+    first: Optional[int] = getattr(node, "lineno", None)
+    if first is None:
+        first = int(getattr(statement, "lineno", 1))
+        last: Optional[int] = getattr(statement, "end_lineno", None)
+    else:
+        last = getattr(node, "end_lineno", None)
+    index = bisect.bisect_left(lines, first)
+    return index < len(lines) and (last is None or lines[index] <= last)
+
+
+def _find_markers(
+    mod: ModuleInfo, pending: list[tuple[int, ast.AST, Scope]], calls: list[tuple[ast.Call, Scope]]
+) -> None:
     """Markers, ``dependencies=[...]`` lists and route registrations, in source order."""
     imports = mod.imports
     marker_words = {"Depends", "Security"}
@@ -406,7 +473,7 @@ def _find_markers(mod: ModuleInfo, pending: list[tuple[int, ast.AST, Scope]]) ->
     claimed: set[int] = set()  # marker calls already recorded with context
     fastapi = imports.imports_fastapi()
     position = 0
-    for index, (call, scope) in enumerate(mod.calls):
+    for index, (call, scope) in enumerate(calls):
         while position < len(pending) and pending[position][0] <= index:
             _pending_markers(mod, pending[position], claimed, marker_words)
             position += 1
