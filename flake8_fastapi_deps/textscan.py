@@ -133,18 +133,22 @@ def _triple_quoted(data: bytes) -> list[int]:
     compares its answers with the parse over the corpus.
     """
     bounds: list[int] = []
-    position = 0
-    while True:
-        double = data.find(_DOUBLE, position)
-        single = data.find(_SINGLE, position)
-        if double < 0 and single < 0:
-            return bounds
+    double = data.find(_DOUBLE)
+    single = data.find(_SINGLE)
+    while double >= 0 or single >= 0:
         start, quote = (double, _DOUBLE) if single < 0 or 0 <= double < single else (single, _SINGLE)
         close = data.find(quote, start + 3)
         if close < 0:
             return bounds  # unterminated: leave the rest as code
         bounds.extend((start, close + 3))
         position = close + 3
+        # look again only for a kind whose next occurrence was passed (a kind
+        # that does not occur is never searched again: no quadratic scans)
+        if 0 <= double < position:
+            double = data.find(_DOUBLE, position)
+        if 0 <= single < position:
+            single = data.find(_SINGLE, position)
+    return bounds
 
 
 _DOUBLE = b'"' * 3
