@@ -329,6 +329,16 @@ class Project:
         self._current = mod  # while it is linted, the index uses it instead of parsing the file
         return mod
 
+    def forget(self, path: str, mod: Optional[ModuleInfo]) -> None:
+        """Drop ``mod`` (just read from ``path`` for a one-off question) from the index,
+        unless it is the module being linted; it is parsed again if needed."""
+        if mod is None or mod is self._current:
+            return
+        real = real_path(path)
+        if self._modules.get(real) is mod:
+            del self._modules[real]
+            mod.cache.clear()
+
     def release(self, mod: ModuleInfo) -> None:
         """The linted module ``mod`` is done with: unless the index keeps it, drop
         what was cached on it.  Those caches hold symbols that point back at the
@@ -779,8 +789,10 @@ class Project:
                 ):
                     scan.gate_names.add(info.name)
             if not elsewhere and not known:
-                # Nothing here for other files: do not keep the tree for the whole run.
+                # Nothing here for other files: do not keep the tree for the whole
+                # run, and break the cycles its caches make so it dies at once.
                 del self._modules[real]
+                mod.cache.clear()
         scan.yield_names = frozenset(yield_names)
         scan.gate_names |= scan.yield_names
         return scan

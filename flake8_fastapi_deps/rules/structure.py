@@ -272,9 +272,12 @@ def _routers_in(
     for member in members:
         if not graph.router_hint(member):
             continue
+        known = project.cached_module(member) is not None
         mod = project.module_at(member)
         if mod is not None and _is_router_module(project, mod):
             found.add(member)
+        if not known:
+            project.forget(member, mod)  # the answer is cached per component
     result = frozenset(found)
     cache["fad301_routers"] = result
     return result
