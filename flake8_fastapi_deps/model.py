@@ -228,40 +228,12 @@ def is_generator(func: FunctionNode) -> bool:
 def nodes_within(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
     """``roots`` and every node below them, without entering nested functions,
     lambdas or classes (which are yielded themselves).  Iterative; order unspecified."""
-    table = _FIELDS
-    stack: list[Optional[ast.AST]] = list(roots)  # lists such as Dict.keys hold None
-    while stack:
-        node = stack.pop()
-        if node is None:
-            continue
-        yield node
-        cls = node.__class__
-        if cls in _SCOPE_CLASSES:
-            continue
-        fields = table.get(cls)
-        if fields is None:
-            fields = child_fields(cls)
-        for name in fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                stack.extend(value)
-            elif isinstance(value, _AST):
-                stack.append(value)
+    return walk(roots, _SCOPE_CLASSES)
 
 
 # Without one of these words a module can hold no marker, ``dependencies=``
 # list or ``add_api_route`` registration (aliases are imports, which name them).
 MARKER_WORDS = ("Depends", "Security", "dependencies", "add_api_")
-_MARKER_BYTES = tuple(word.encode() for word in MARKER_WORDS)
-
-
-def may_declare(text: Union[str, bytes, None]) -> bool:
-    """Can a module with this source text declare dependencies or register routes?"""
-    if text is None:
-        return True
-    if isinstance(text, bytes):
-        return any(word in text for word in _MARKER_BYTES)
-    return any(word in text for word in MARKER_WORDS)
 
 
 _ALIAS_AFTER = re.compile(r"[ \t]+as[ \t]+(\w+)")

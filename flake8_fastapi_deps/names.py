@@ -44,6 +44,8 @@ MARKERS = frozenset({DEPENDS, SECURITY})
 ANNOTATED = "typing.Annotated"
 FASTAPI = "fastapi.FastAPI"
 APIROUTER = "fastapi.APIRouter"
+# Packages whose names are always FastAPI's (or its foundations'), never project code.
+FRAMEWORK_PACKAGES = frozenset({"fastapi", "starlette", "typing", "typing_extensions"})
 
 
 def canonicalize(qualified: str) -> str:

@@ -87,8 +87,11 @@ def children(node: ast.AST) -> list[ast.AST]:
     return found
 
 
-def walk(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    """``roots`` and every node below them; order unspecified (like ``ast.walk``)."""
+def walk(roots: Iterable[ast.AST], stop: frozenset[type] = frozenset()) -> Iterator[ast.AST]:
+    """``roots`` and every node below them; order unspecified (like ``ast.walk``).
+
+    Nodes whose class is in ``stop`` are yielded but not entered.
+    """
     table = _FIELDS
     stack: list[Optional[ast.AST]] = list(roots)  # lists such as Dict.keys hold None
     while stack:
@@ -96,9 +99,12 @@ def walk(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
         if node is None:
             continue
         yield node
-        fields = table.get(node.__class__)
+        cls = node.__class__
+        if cls in stop:
+            continue
+        fields = table.get(cls)
         if fields is None:
-            fields = child_fields(node.__class__)
+            fields = child_fields(cls)
         for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:

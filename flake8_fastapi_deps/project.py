@@ -42,7 +42,15 @@ from .model import (
     own_nodes,
 )
 from .import_graph import ImportGraph
-from .names import APIROUTER, FASTAPI, MARKERS, Imports, canonicalize, name_chain
+from .names import (
+    APIROUTER,
+    FASTAPI,
+    FRAMEWORK_PACKAGES,
+    MARKERS,
+    Imports,
+    canonicalize,
+    name_chain,
+)
 from .options import Options
 from .textscan import local_declarations
 
@@ -56,8 +64,6 @@ _SKIP_DIRS = frozenset(
 )
 _DEP_TEXT = re.compile(rb"\bDepends\b|\bSecurity\b")
 _NEVER = re.compile(r"(?!)")
-# Packages whose names are always FastAPI's (or its foundations'), never project code.
-FRAMEWORK_PACKAGES = frozenset({"fastapi", "starlette", "typing", "typing_extensions"})
 
 # Router/app classes from other libraries whose decorators resolve dependencies.
 KNOWN_ROUTER_CLASSES = frozenset(
@@ -158,8 +164,7 @@ class _Scan:
     yield_names: frozenset[str] = frozenset()
     # names that make a FastAPI-free file worth walking: functions with Depends()
     # defaults (FAD003) and yield dependencies (FAD210)
-    gate_names: set[str] = field(default_factory=set)
-    frozen_gate: Optional[frozenset[str]] = None
+    gate_names: frozenset[str] = frozenset()
     pattern: Optional[re.Pattern[str]] = None
 
 
@@ -747,6 +752,7 @@ class Project:
         scan = self._scans[base] = _Scan()
         prefix = base.rstrip(os.sep) + os.sep
         yield_names: set[str] = set()
+        gate_names: set[str] = set()
         for name in self.files():
             if not name.startswith(prefix):
                 continue
@@ -757,7 +763,7 @@ class Project:
             local = local_declarations(data)
             if local is not None:
                 # Every declaration names the file's own code: its lint sees them all.
-                scan.gate_names |= local.gate_names
+                gate_names |= local.gate_names
                 yield_names |= local.yield_names
                 continue
             real = real_path(name)
@@ -787,14 +793,14 @@ class Project:
                 if not info.parents and info.cls is None and any(
                     d.via == "default" for d in self.signature(mod, info)
                 ):
-                    scan.gate_names.add(info.name)
+                    gate_names.add(info.name)
             if not elsewhere and not known:
                 # Nothing here for other files: do not keep the tree for the whole
                 # run, and break the cycles its caches make so it dies at once.
                 del self._modules[real]
                 mod.cache.clear()
         scan.yield_names = frozenset(yield_names)
-        scan.gate_names |= scan.yield_names
+        scan.gate_names = frozenset(gate_names) | scan.yield_names
         return scan
 
     def project_dependency_targets(self, path: str) -> dict[str, set[tuple[int, int]]]:
@@ -825,10 +831,7 @@ class Project:
         dependencies) in the files around ``path``: a superset, see ``_Scan``."""
         if self.root is None:
             return frozenset()
-        scan = self._scan(path)
-        if scan.frozen_gate is None:
-            scan.frozen_gate = frozenset(scan.gate_names)
-        return scan.frozen_gate
+        return self._scan(path).gate_names
 
     def is_external_module(self, mod: ModuleInfo, qualified: str) -> bool:
         """Does the dotted name (from one of ``mod``'s imports) start outside the project?"""

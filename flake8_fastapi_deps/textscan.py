@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from .names import FRAMEWORK_PACKAGES
+
 # Every pattern starts with a literal, so the regex engine jumps between
 # candidates instead of trying each position (``^[ \t]*...`` patterns with
 # re.M were most of the cost); line starts are checked by hand.
@@ -49,7 +51,7 @@ _ASSIGNMENT_TAIL = re.compile(rb"[ \t]*(?::[^=\n]*)?=(?!=)")
 _ALIAS = re.compile(rb"\n(\w+)[ \t]*=[ \t]*(\w+)[ \t]*(?:#[^\n]*)?(?=\r?\n|$)")
 _CALLED = re.compile(rb"(?:\.\w+)*[ \t]*\(")
 # Imports from these never bring project functions.
-_EXTERNAL = frozenset({b"fastapi", b"starlette", b"typing", b"typing_extensions", b"pydantic"})
+_EXTERNAL = frozenset(name.encode() for name in FRAMEWORK_PACKAGES) | {b"pydantic"}
 _HARMLESS_BASES = frozenset({b"object", b"BaseModel", b"Generic", b"Protocol", b"ABC"})
 
 

@@ -19,7 +19,7 @@ from ..model import (
     bound_in_scope,
     own_nodes,
 )
-from ..project import FRAMEWORK_PACKAGES
+from ..names import FRAMEWORK_PACKAGES
 
 if TYPE_CHECKING:
     from ..project import Project
