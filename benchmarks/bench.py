@@ -1,18 +1,28 @@
 """Measure what flake8-fastapi-deps costs on top of plain flake8.
 
-    python benchmarks/bench.py PATH [--rounds 3] [-j 1] [--select FAD,E,W,F,C90]
+    python benchmarks/bench.py PATH [--rounds 3] [-j 1] [--select CODES] [--floor]
                                [--warmup 1] [--no-inprocess] [--profile FILE] [--use-config]
                                [--json [FILE]] [-- EXTRA_FLAKE8_ARGS...]
 
 What it does, in one invocation:
 
 1. Runs real flake8 on PATH *with* the plugin and *without* it, ``--rounds``
-   times each, alternating which goes first in each round (after ``--warmup``
-   unreported runs that warm the file cache).  Each run is a child process
-   measured with ``os.wait4``: wall time, CPU time (user+sys of the child and
-   of the processes it waited for, so ``-j N`` workers are included) and peak
-   memory (max RSS; with ``-j N`` that is the largest single process).
-   Reported: median and minimum per configuration and the ratio with/without.
+   times each, changing which goes first from round to round (after
+   ``--warmup`` unreported runs that warm the file cache).  Each run is a child
+   process measured with ``os.wait4``: wall time, CPU time (user+sys of the
+   child and of the processes it waited for, so ``-j N`` workers are included)
+   and peak memory (max RSS; with ``-j N`` that is the largest single process).
+   Reported: median and minimum per configuration and the ratio with/without,
+   and the *paired* CPU overhead: the ratio of the two runs of each round and
+   the median of those ratios.  On a shared machine single runs drift by 10 %
+   and more; the runs of one round are back to back, so the paired median is
+   the figure to quote.
+
+   ``--floor`` adds a third configuration to every round: our entry point
+   loaded as usual, but each file costs only a bare ``ast.NodeVisitor`` walk
+   of flake8's tree.  That is the least any AST plugin that looks at every
+   node pays, measured the same way, so the plugin's figure can be read
+   against it on the same machine in the same minutes.
 
    "Without the plugin" is the same interpreter, the same flake8 and the same
    command line, started through this file as a launcher that removes our
@@ -25,8 +35,8 @@ What it does, in one invocation:
    checked once with ``--version`` to prove the filter works.
 
    Default flake8 arguments: ``--isolated`` (no config files, so both runs do
-   the same work; ``--use-config`` to keep them), ``--select FAD,E,W,F,C90``,
-   ``-j 1`` (a stable measure; use ``-j 2`` etc. to see the parallel case),
+   the same work; ``--use-config`` to keep them), flake8's default selection
+   (``--select`` to change it), ``-j 1`` (a stable measure; use ``-j 2`` etc. to see the parallel case),
    output discarded.  Anything after ``--`` is passed to flake8 as well.
 
 2. One extra run in-process (``--no-inprocess`` skips it), flake8 ``-j 1`` with
@@ -63,6 +73,7 @@ import os
 import sys
 
 _WITHOUT_ENV = "FAD_BENCH_WITHOUT_PLUGIN"
+_FLOOR_ENV = "FAD_BENCH_FLOOR"
 _OUR_PACKAGE = "flake8_fastapi_deps"
 _OUR_DIST = "flake8-fastapi-deps"
 _OUR_ENTRY = "FAD"
@@ -95,10 +106,36 @@ def _install_without_filter() -> None:
     finder.find_plugins = find_plugins
 
 
+def _install_floor() -> None:
+    """Keep our entry point, options and imports, but make each file cost one bare walk.
+
+    The "floor" configuration: what any AST plugin that visits every node pays
+    on top of flake8, measured end to end like the plugin itself (start-up,
+    option handling and flake8's per-plugin work included).
+    """
+    import ast
+
+    from flake8_fastapi_deps import plugin
+
+    class _Walk(ast.NodeVisitor):
+        pass
+
+    def floor_check(tree: ast.Module, *args: object) -> tuple[()]:
+        try:
+            _Walk().visit(tree)
+        except RecursionError:
+            pass
+        return ()
+
+    setattr(plugin, "check", floor_check)
+
+
 # At import time, so that spawned/forkserver -j workers (which re-import the
 # main module) filter too; forked workers inherit the patched function.
 if os.environ.get(_WITHOUT_ENV) == "1":
     _install_without_filter()
+elif os.environ.get(_FLOOR_ENV) == "1":
+    _install_floor()
 
 
 # ----------------------------------------------------------------------------- the parent
@@ -176,20 +213,27 @@ def child_command(args: list[str]) -> list[str]:
     return [sys.executable, os.path.abspath(__file__), _LAUNCH, *args]
 
 
-def child_env(with_plugin: bool) -> dict[str, str]:
+# The configurations a round may run: the plugin, no plugin, the floor plugin.
+WITH, WITHOUT, FLOOR = "with", "without", "floor"
+
+
+def child_env(config: str) -> dict[str, str]:
     env = dict(os.environ)
     env.pop(_WITHOUT_ENV, None)
+    env.pop(_FLOOR_ENV, None)
     # Installed packages (flake8, pyflakes, ...) come with bytecode; an editable
     # checkout of the plugin gets its own on first import, unless this is set
     # (some sandboxes do).  Without it every "with" run would compile the
     # plugin's sources again (~60 ms), a cost no installed copy has.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if not with_plugin:
+    if config == WITHOUT:
         env[_WITHOUT_ENV] = "1"
+    elif config == FLOOR:
+        env[_FLOOR_ENV] = "1"
     return env
 
 
-def measure(args: list[str], with_plugin: bool) -> dict[str, Any]:
+def measure(args: list[str], config: str) -> dict[str, Any]:
     """Run flake8 once in a child process; wall, CPU and peak RSS of the child."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -198,7 +242,7 @@ def measure(args: list[str], with_plugin: bool) -> dict[str, Any]:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=err,
-            env=child_env(with_plugin),
+            env=child_env(config),
         )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
@@ -206,7 +250,8 @@ def measure(args: list[str], with_plugin: bool) -> dict[str, Any]:
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     return {
-        "with_plugin": with_plugin,
+        "config": config,
+        "with_plugin": config == WITH,
         "wall_s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "user_s": usage.ru_utime,
@@ -231,7 +276,7 @@ def check_filter(args: list[str]) -> None:
             child_command(["--version"]),
             capture_output=True,
             text=True,
-            env=child_env(with_plugin),
+            env=child_env(WITH if with_plugin else WITHOUT),
             check=False,
         )
         seen[with_plugin] = _OUR_DIST in out.stdout
@@ -247,6 +292,27 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         values = [r[key] for r in runs]
         out[key] = {"median": statistics.median(values), "min": min(values), "max": max(values)}
     return out
+
+
+def paired(runs: list[dict[str, Any]], config: str, key: str = "cpu_s") -> dict[str, Any]:
+    """``config`` over "without", round by round, and the median of those ratios.
+
+    The two runs of a round are back to back, so a slow spell of a shared
+    machine (which moves single runs by 10 % and more) mostly hits both; the
+    median of the per-round ratios is the steadiest figure this script gives.
+    """
+    by_round: dict[int, dict[str, float]] = {}
+    for run in runs:
+        by_round.setdefault(run["round"], {})[run["config"]] = run[key]
+    ratios = [r[config] / r[WITHOUT] for r in by_round.values() if config in r and r.get(WITHOUT)]
+    if not ratios:
+        return {"median": float("nan"), "min": float("nan"), "max": float("nan"), "rounds": []}
+    return {
+        "median": statistics.median(ratios),
+        "min": min(ratios),
+        "max": max(ratios),
+        "rounds": ratios,
+    }
 
 
 # ----------------------------------------------------------------------------- in-process
@@ -404,7 +470,7 @@ def render(result: dict[str, Any]) -> str:
         f"flake8 {m.get('flake8', '?')}, "
         f"plugin {m.get('plugin', '?')} ({m.get('codes', '?')} codes)",
         f"flake8 args: {' '.join(result['flake8_args'])}",
-        f"rounds: {result['rounds']} (alternating order), warm-up runs: {result['warmup']}",
+        f"rounds: {result['rounds']} (order rotated each round), warm-up runs: {result['warmup']}",
         "",
         f"{'':22}{'without plugin':>16}{'with plugin':>16}{'ratio':>9}{'overhead':>10}",
     ]
@@ -423,11 +489,26 @@ def render(result: dict[str, Any]) -> str:
                 f"{label + ' ' + stat:22}{a:>13.3f} {unit:<3}{b:>12.3f} {unit:<3}"
                 f"{ratio:>8.3f}x{_pct(ratio):>10}"
             )
+    floor = s.get(FLOOR)
+    if floor:
+        for stat in ("median", "min"):
+            a = s["without"]["cpu_s"][stat]
+            b = floor["cpu_s"][stat]
+            ratio = b / a if a else float("nan")
+            lines.append(
+                f"{'floor CPU ' + stat:22}{'':16}{b:>12.3f} s  {ratio:>8.3f}x{_pct(ratio):>10}"
+            )
+    lines.append("")
+    lines.append("CPU over 'without', round by round (the two runs of a round are back to back):")
+    for config, pair in result["paired_cpu"].items():
+        label = "with plugin" if config == WITH else "floor (bare walk)"
+        rounds = " ".join(_pct(r) for r in pair["rounds"])
+        lines.append(f"  {label:18} median {_pct(pair['median']):>7}   rounds: {rounds}")
     lines.append("")
     lines.append("runs (order as run):")
     for run in result["runs"]:
         lines.append(
-            f"  round {run['round']}: {'with   ' if run['with_plugin'] else 'without'}  "
+            f"  round {run['round']}: {run['config']:7s}  "
             f"wall {run['wall_s']:.3f}s  cpu {run['cpu_s']:.3f}s  rss {run['max_rss_mib']:.1f} MiB"
             f"  exit {run['exit_code']}"
         )
@@ -485,6 +566,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--use-config", action="store_true", help="do not pass --isolated")
     parser.add_argument("--no-inprocess", action="store_true", help="skip the breakdown run")
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run a third configuration: our entry point doing only a bare "
+        "NodeVisitor walk per file (the least any AST plugin costs)",
+    )
+    parser.add_argument(
         "--profile",
         metavar="FILE",
         help="run the in-process pass under cProfile and write pstats to FILE "
@@ -501,18 +588,23 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = flake8_args(ns)
     check_filter(args)
 
+    configs = [WITH, WITHOUT, FLOOR] if ns.floor else [WITH, WITHOUT]
     for i in range(ns.warmup):
-        measure(args, with_plugin=i % 2 == 1)
+        measure(args, configs[i % len(configs)])
     runs: list[dict[str, Any]] = []
     for rnd in range(ns.rounds):
-        order = (True, False) if rnd % 2 == 0 else (False, True)
-        for with_plugin in order:
-            run = measure(args, with_plugin)
+        # rotate, then reverse every other round: each configuration runs first,
+        # last and (with the floor) in the middle equally often
+        shift = (rnd // 2) % len(configs)
+        order = configs[shift:] + configs[:shift]
+        if rnd % 2:
+            order.reverse()
+        for config in order:
+            run = measure(args, config)
             run["round"] = rnd + 1
             runs.append(run)
             print(
-                f"round {rnd + 1}/{ns.rounds} {'with   ' if with_plugin else 'without'} "
-                f"{run['wall_s']:.2f}s",
+                f"round {rnd + 1}/{ns.rounds} {config:7s} {run['cpu_s']:.2f}s CPU",
                 file=sys.stderr,
                 flush=True,
             )
@@ -525,9 +617,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         "warmup": ns.warmup,
         "runs": runs,
         "summary": {
-            "with": summarize([r for r in runs if r["with_plugin"]]),
-            "without": summarize([r for r in runs if not r["with_plugin"]]),
+            config: summarize([r for r in runs if r["config"] == config]) for config in configs
         },
+        "paired_cpu": {config: paired(runs, config) for config in configs if config != WITHOUT},
         "crashes": sum(crashed(r) for r in runs),
     }
     w, wo = result["summary"]["with"], result["summary"]["without"]

@@ -172,10 +172,31 @@ _REAL: dict[str, str] = {}
 
 
 def real_path(path: str) -> str:
-    """``os.path.realpath``, remembered for the process (each costs a stat per path part)."""
+    """``os.path.realpath``, remembered for the process.
+
+    ``os.path.realpath`` costs a stat per part of the path; files of one folder
+    share the folder's answer, so a new file costs one ``lstat`` (is it a
+    symlink itself?).  A symlink, or ``.``/``..`` as the last part, takes the
+    full route.
+    """
     real = _REAL.get(path)
-    if real is None:
-        real = _REAL[path] = os.path.realpath(path)
+    if real is not None:
+        return real
+    pending: list[tuple[str, str]] = []  # (path, last part): parent's answer + part
+    current = path
+    while True:
+        real = _REAL.get(current)
+        if real is not None:
+            break
+        head, tail = os.path.split(current)
+        if head and tail and tail not in (os.curdir, os.pardir) and not os.path.islink(current):
+            pending.append((current, tail))
+            current = head
+            continue
+        real = _REAL[current] = os.path.realpath(current)
+        break
+    for item, tail in reversed(pending):
+        real = _REAL[item] = os.path.join(real, tail)
     return real
 
 
@@ -187,14 +208,9 @@ def find_root(path: str) -> Optional[str]:
     the file is alone and only it is analysed.
     """
     directory = os.path.dirname(path)
-    current = directory
-    while True:
-        if any(os.path.exists(os.path.join(current, m)) for m in ROOT_MARKERS):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
+    marked = _marked_ancestor(directory)
+    if marked is not None:
+        return marked
     top = None
     current = directory
     while os.path.isfile(os.path.join(current, "__init__.py")):
@@ -204,6 +220,31 @@ def find_root(path: str) -> Optional[str]:
             break
         current = parent
     return os.path.dirname(top) if top is not None else None
+
+
+_MARKED: dict[str, Optional[str]] = {}  # folder -> nearest folder holding a root marker
+
+
+def _marked_ancestor(directory: str) -> Optional[str]:
+    """The nearest of ``directory`` and its ancestors holding a root marker (cached per folder)."""
+    walked: list[str] = []
+    current = directory
+    found: Optional[str] = None
+    while True:
+        if current in _MARKED:
+            found = _MARKED[current]
+            break
+        walked.append(current)
+        if any(os.path.exists(os.path.join(current, m)) for m in ROOT_MARKERS):
+            found = current
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for folder in walked:
+        _MARKED[folder] = found
+    return found
 
 
 def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
@@ -1049,6 +1090,7 @@ def clear_cache() -> None:
     _PROJECTS.clear()
     _ROOTS.clear()
     _REAL.clear()
+    _MARKED.clear()
 
 
 __all__ = [

@@ -13,7 +13,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def test_bench_smoke() -> None:
     proc = subprocess.run(
-        [sys.executable, str(BENCH), str(FIXTURES), "--rounds=1", "--warmup=0", "--json"],
+        [sys.executable, str(BENCH), str(FIXTURES), "--rounds=1", "--warmup=0", "--floor", "--json"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -22,7 +22,13 @@ def test_bench_smoke() -> None:
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["crashes"] == 0
+    assert [r["config"] for r in result["runs"]] == ["with", "without", "floor"]
     assert {r["with_plugin"] for r in result["runs"]} == {True, False}
+    runs = {r["config"]: r["cpu_s"] for r in result["runs"]}
+    for config in ("with", "floor"):
+        pair = result["paired_cpu"][config]
+        assert pair["rounds"] == [runs[config] / runs["without"]]
+        assert pair["median"] == pair["rounds"][0]
     assert all(r["cpu_s"] > 0 and r["max_rss_mib"] > 0 for r in result["runs"])
     inproc = result["inprocess"]
     assert inproc["files_linted"] >= 1

@@ -41,6 +41,36 @@ def test_root_is_nearest_marker(tmp_path: Path) -> None:
     assert find_root(str(tmp_path / "repo/src/app/x.py")) == str(tmp_path / "repo")
 
 
+def test_real_path_agrees_with_os_realpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-folder shortcut gives what ``os.path.realpath`` gives, symlinks and loops included."""
+    write(tmp_path, {"a/b/f.py": ""})
+    os.symlink(tmp_path / "a/b", tmp_path / "link")
+    os.symlink(tmp_path / "a/b/f.py", tmp_path / "a/g.py")
+    os.symlink(tmp_path / "loop1", tmp_path / "loop2")
+    os.symlink(tmp_path / "loop2", tmp_path / "loop1")
+    monkeypatch.chdir(tmp_path / "a")
+    cases = [
+        f"{tmp_path}/link/f.py", f"{tmp_path}/a/g.py", f"{tmp_path}/a/b/../b/f.py",
+        f"{tmp_path}/link/../x.py", f"{tmp_path}/a/./b/f.py", f"{tmp_path}/a/b/",
+        f"{tmp_path}//a//b//f.py", f"{tmp_path}/loop1/x.py", f"{tmp_path}/missing/x.py",
+        "b/f.py", "g.py", "../link/f.py", ".", "..", "/",
+    ]
+    for warm in (False, True):  # alone, then with every parent folder already known
+        for case in cases:
+            if not warm:
+                project.clear_cache()
+            assert project.real_path(case) == os.path.realpath(case), case
+
+
+def test_root_of_sibling_folders_is_shared(tmp_path: Path) -> None:
+    write(tmp_path, {"repo/setup.cfg": "", "repo/one/x.py": "", "repo/two/deep/y.py": ""})
+    assert find_root(str(tmp_path / "repo/one/x.py")) == str(tmp_path / "repo")
+    assert find_root(str(tmp_path / "repo/two/deep/y.py")) == str(tmp_path / "repo")
+    (tmp_path / "repo/two/setup.py").write_text("")
+    project.clear_cache()  # a marker added mid-run is seen after the cache is cleared
+    assert find_root(str(tmp_path / "repo/two/deep/y.py")) == str(tmp_path / "repo/two")
+
+
 def test_root_falls_back_to_package_chain(tmp_path: Path) -> None:
     write(
         tmp_path,
