@@ -23,7 +23,7 @@ import stat
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 from .model import (
     ROUTE_DECORATORS,
@@ -166,6 +166,19 @@ class _Scan:
     # defaults (FAD003) and yield dependencies (FAD210)
     gate_names: frozenset[str] = frozenset()
     pattern: Optional[re.Pattern[str]] = None
+
+
+# Whole-project text questions ("which files may register a middleware?"),
+# answered from the bytes of every project file in the same read as the
+# dependency scan, so that no rule reads the project's files again.  A fact
+# maps a file's bytes to a value worth keeping, or None (most files).
+TextFact = Callable[[bytes], object]
+_TEXT_FACTS: dict[str, TextFact] = {}
+
+
+def register_text_fact(name: str, compute: TextFact) -> None:
+    """Have ``Project.text_fact(name)`` answer ``compute(data)`` for every project file."""
+    _TEXT_FACTS[name] = compute
 
 
 _REAL: dict[str, str] = {}
@@ -312,6 +325,8 @@ class Project:
         self._import_roots: list[str] = []
         self._rooted_folders: set[str] = set()  # folders add_import_root_for has seen
         self._module_files: dict[tuple[Optional[str], str], Optional[str]] = {}
+        # registered text facts: name -> {path: value} (non-None values only)
+        self._facts: dict[str, dict[str, object]] = {}
         if self.root:
             self._import_roots.append(self.root)
             src = os.path.join(self.root, "src")
@@ -794,10 +809,14 @@ class Project:
         prefix = base.rstrip(os.sep) + os.sep
         yield_names: set[str] = set()
         gate_names: set[str] = set()
+        # the whole project is read here: answer every text fact in the same read
+        facts = self._missing_facts() if base == self.root else {}
         for name in self.files():
             if not name.startswith(prefix):
                 continue
             data = read_source(name)
+            if facts and data is not None:
+                self._record_facts(facts, name, data)
             # declaring a dependency needs an import of fastapi in the same file
             if data is None or b"fastapi" not in data or not _DEP_TEXT.search(data):
                 continue
@@ -843,6 +862,37 @@ class Project:
         scan.yield_names = frozenset(yield_names)
         scan.gate_names = frozenset(gate_names) | scan.yield_names
         return scan
+
+    def text_fact(self, name: str) -> dict[str, object]:
+        """``{path: value}`` of the registered text fact ``name`` over the project's files.
+
+        Each file is read once for all facts (in the dependency scan when it covers
+        the whole root, else here); files where the fact is None are left out.
+        """
+        found = self._facts.get(name)
+        if found is not None:
+            return found
+        facts = self._missing_facts()
+        if name not in facts:  # not registered
+            return {}
+        for file in self.files():
+            data = read_source(file)
+            if data is not None:
+                self._record_facts(facts, file, data)
+        return self._facts[name]
+
+    def _missing_facts(self) -> dict[str, TextFact]:
+        """The registered facts not computed yet; their tables are created empty now."""
+        missing = {n: f for n, f in _TEXT_FACTS.items() if n not in self._facts}
+        for fact_name in missing:
+            self._facts[fact_name] = {}
+        return missing
+
+    def _record_facts(self, facts: dict[str, TextFact], path: str, data: bytes) -> None:
+        for fact_name, compute in facts.items():
+            value = compute(data)
+            if value is not None:
+                self._facts[fact_name][path] = value
 
     def project_dependency_targets(self, path: str) -> dict[str, set[tuple[int, int]]]:
         """For the files around ``path``, the def keys used as dependencies elsewhere."""
@@ -1094,6 +1144,8 @@ def clear_cache() -> None:
 
 
 __all__ = [
+    "TextFact",
+    "register_text_fact",
     "ClassSym",
     "ExternalSym",
     "FuncSym",

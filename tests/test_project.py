@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -120,6 +121,42 @@ def test_each_file_parsed_once_per_process(tmp_path: Path) -> None:
             lint(tmp_path / rel)
     proj = project_for(str(tmp_path / "app/a.py"), Options())
     assert proj.parse_count <= 3
+
+
+def test_project_files_are_read_once_for_the_scan_and_fad009(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FAD009 asks which files register handlers; the dependency scan's read answers it."""
+    root = Path(__file__).resolve().parent / "fixtures/projects/FAD009_handlers_elsewhere"
+    reads: list[str] = []
+    real_read = project.read_source
+
+    def counting(path: str) -> Optional[bytes]:
+        reads.append(path)
+        return real_read(path)
+
+    monkeypatch.setattr(project, "read_source", counting)
+    found = lint(root / "app/handlers.py")
+    assert any(":FAD009" in f for f in found), found  # FAD009 did look at the other files
+    assert reads and len(reads) == len(set(reads)), sorted(reads)
+
+
+def test_text_facts_without_a_scan_read_each_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path,
+        {"pyproject.toml": "", "a.py": "x = 'needle'\n", "b.py": "y = 1\n", "c/d.py": "needle\n"},
+    )
+    monkeypatch.setitem(project._TEXT_FACTS, "test", lambda data: len(data) if b"needle" in data else None)
+    monkeypatch.setitem(project._TEXT_FACTS, "other", lambda data: True)
+    reads: list[str] = []
+    real_read = project.read_source
+    monkeypatch.setattr(project, "read_source", lambda path: reads.append(path) or real_read(path))
+    proj = project_for(str(tmp_path / "a.py"), Options())
+    found = proj.text_fact("test")
+    assert found == {str(tmp_path / "a.py"): 13, str(tmp_path / "c/d.py"): 7}
+    assert len(proj.text_fact("other")) == 3  # answered by the same read
+    assert proj.text_fact("unknown") == {}
+    assert sorted(reads) == sorted(str(tmp_path / f) for f in ("a.py", "b.py", "c/d.py"))
 
 
 def test_nothing_outside_the_root_is_read(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from ..project import (
     Symbol,
     ValueSym,
     read_source,
+    register_text_fact,
 )
 from ._shared import marker_call_ids, marker_functions
 
@@ -811,22 +812,29 @@ def _resolve_raw(project: Project, raw: _Raw) -> Optional[Union[FuncSym, ClassSy
     return None
 
 
+def _registration_text(data: bytes) -> Optional[bytes]:
+    """The bytes of a file that may register functions with a non-DI API, else None."""
+    if (
+        (b"fastapi" in data or b"starlette" in data)
+        and any(piece in data for piece in _REGISTRATION_PIECES)
+        and any(word in data for word in _REGISTRATION_WORDS)
+    ):
+        return data
+    return None
+
+
+register_text_fact("fad009", _registration_text)
+
+
 def _registration_files(project: Project) -> dict[str, bytes]:
     """Project files that may register functions with a non-DI API, with their text."""
     cached = project.cache.get("fad009_files")
     if isinstance(cached, dict):
         return cached
-    files: dict[str, bytes] = {}
+    files = {
+        file: data for file, data in project.text_fact("fad009").items() if isinstance(data, bytes)
+    }
     project.cache["fad009_files"] = files
-    for file in project.files():
-        data = read_source(file)
-        if (
-            data is not None
-            and (b"fastapi" in data or b"starlette" in data)
-            and any(piece in data for piece in _REGISTRATION_PIECES)
-            and any(word in data for word in _REGISTRATION_WORDS)
-        ):
-            files[file] = data
     return files
 
 
@@ -847,7 +855,7 @@ def _registrations_named(ctx: FileContext, name: str, local_only: bool = False) 
     for file, data in _registration_files(project).items():
         if file == ctx.module.path or raw_name not in data or not needle.search(data):
             continue
-        other = project.module_at(file)
+        other = project.module_at(file, data)
         if other is not None and other is not ctx.module:
             yield from (
                 raw for raw in _raw_registrations(other)
@@ -1032,7 +1040,7 @@ def _used_as_dependency(ctx: FileContext, sym: ClassSym) -> bool:
             data = read_source(file)
             if data is None or (b"Depends" not in data and b"Security" not in data):
                 continue
-            other = project.module_at(file)
+            other = project.module_at(file, data)
             if other is not None:
                 index |= _dependency_classes(project, other)
         project.cache["fad010"] = index
