@@ -39,6 +39,17 @@ _STATEMENT_HOLDERS: tuple[type, ...] = (ast.stmt, ast.excepthandler) + tuple(
     getattr(ast, name) for name in ("match_case",) if hasattr(ast, name)
 )
 
+# statement classes that hold no statements (every child is an expression)
+_BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+_SIMPLE_STATEMENTS = frozenset(
+    cls
+    for cls in vars(ast).values()
+    if isinstance(cls, type)
+    and issubclass(cls, ast.stmt)
+    and cls is not ast.stmt
+    and not _BLOCK_FIELDS.intersection(getattr(cls, "_fields", ()))
+)
+
 
 @dataclass(eq=False)
 class FunctionInfo:
@@ -396,6 +407,12 @@ def build_module(
             value = getattr(node, "value", None)
             if at_module and isinstance(name, ast.Name) and isinstance(value, ast.expr):
                 mod.toplevel[name.id] = value
+        if kind in _SIMPLE_STATEMENTS and not eager:
+            # no statements inside: the statement itself is the root of its expressions
+            roots.append((node, scope))
+            if wanted and _on_lines(wanted, node, node):
+                _scan_expression(calls, node, scope, subscripts)
+            continue
         fields = table.get(kind)
         if fields is None:
             fields = child_fields(kind)

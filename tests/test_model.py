@@ -1,0 +1,115 @@
+"""The module model built lazily (from the text) against the model built eagerly.
+
+``build_module(tree, path, text)`` walks only the expressions on lines that
+hold a marker word and leaves the full call list for ``ModuleInfo.calls``;
+without ``text`` everything is walked at once.  Both must describe the module
+identically.  Checked on every fixture file, and on real packages when the
+corpus is on disk.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flake8_fastapi_deps.model import ModuleInfo, build_module
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+CORPUS = Path(os.environ.get("FAD_CORPUS", REPO.parent / "corpus"))
+CORPUS_PACKAGES = ("fastapi", "fastapi-users", "lnbits")
+
+
+def _pos(node: ast.AST) -> tuple[object, ...]:
+    return (type(node).__name__, getattr(node, "lineno", None), getattr(node, "col_offset", None))
+
+
+def describe(mod: ModuleInfo) -> dict[str, object]:
+    """Everything build_module records, as positions (comparable across two builds)."""
+    return {
+        "calls": [(_pos(c), tuple(_pos(f) for f in s)) for c, s in mod.calls],
+        "markers": [
+            (_pos(m.call), m.marker, tuple(_pos(f) for f in m.scope), m.implicit is None)
+            for m in mod.marker_uses
+        ],
+        "dependencies_lists": [
+            (_pos(d.owner), _pos(d.keyword.value), tuple(_pos(f) for f in d.scope))
+            for d in mod.dependencies_lists
+        ],
+        "registrations": [(_pos(r.call), _pos(r.endpoint)) for r in mod.registrations],
+        "functions": [(f.qualname, _pos(f.node), len(f.parents)) for f in mod.functions],
+        "classes": [_pos(c) for c in mod.classes],
+        "toplevel": {k: _pos(v) for k, v in mod.toplevel.items()},
+        "imports": dict(mod.imports.names),
+        "top_imports": [(_pos(i), tc) for i, tc in mod.top_imports],
+        "type_checking_names": sorted(mod.type_checking_names),
+        "assignments": sorted(
+            (k != 0, name, tuple(_pos(v) for v in values))
+            for k, table in mod.assignments.items()
+            for name, values in table.items()
+        ),
+    }
+
+
+def sources(root: Path, limit: int = 100_000) -> Iterator[tuple[Path, str, ast.Module]]:
+    count = 0
+    for path in sorted(root.rglob("*.py")):
+        try:
+            text = path.read_text(encoding="utf-8")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
+        except (OSError, SyntaxError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            continue
+        yield path, text, tree
+        count += 1
+        if count >= limit:
+            return
+
+
+def assert_same(root: Path, limit: int = 100_000) -> int:
+    checked = 0
+    for path, text, tree in sources(root, limit):
+        eager = describe(build_module(tree, str(path)))
+        lazy = describe(build_module(tree, str(path), text))
+        assert lazy == eager, path
+        checked += 1
+    return checked
+
+
+def test_lazy_model_equals_eager_model_on_fixtures() -> None:
+    assert assert_same(FIXTURES) > 50
+
+
+def test_lazy_model_sees_markers_in_every_statement_kind() -> None:
+    text = (
+        "from fastapi import Depends as D, APIRouter\n"
+        "r = APIRouter(dependencies=[D(a)])\n"
+        "x: int = D(b)\n"
+        "y += [D(c)]\n"
+        "assert D(d)\n"
+        "del z[D(e)]\n"
+        "def f(q=D(g)):\n"
+        "    return D(h)\n"
+        "for i in D(k):\n"
+        "    raise E(D(m))\n"
+        "r.add_api_route('/', f, dependencies=[D(n)])\n"
+    )
+    tree = ast.parse(text)
+    lazy = build_module(tree, "m.py", text)
+    assert describe(lazy) == describe(build_module(tree, "m.py"))
+    assert len(lazy.marker_uses) == 10
+    assert len(lazy.registrations) == 1
+
+
+@pytest.mark.parametrize("package", CORPUS_PACKAGES)
+def test_lazy_model_equals_eager_model_on_corpus(package: str) -> None:
+    root = CORPUS / package
+    if not root.is_dir():
+        pytest.skip(f"corpus package {package} not on disk (set FAD_CORPUS)")
+    assert assert_same(root, limit=1500) > 0
