@@ -402,7 +402,7 @@ def build_module(
                     pending.append((len(calls), node, scope))
             else:
                 _assignment(mod, node, scope, at_module)
-        elif _is_type_alias(node):
+        elif kind in _TYPE_ALIAS:
             name = getattr(node, "name", None)
             value = getattr(node, "value", None)
             if at_module and isinstance(name, ast.Name) and isinstance(value, ast.expr):
@@ -504,10 +504,6 @@ def _is_marker(mod: ModuleInfo, call: ast.Call, marker_words: set[str]) -> bool:
 _TYPE_ALIAS: tuple[type[ast.AST], ...] = (
     (getattr(ast, "TypeAlias"),) if hasattr(ast, "TypeAlias") else ()
 )
-
-
-def _is_type_alias(node: ast.AST) -> bool:
-    return isinstance(node, _TYPE_ALIAS)
 
 
 def _scan_expression(
