@@ -41,9 +41,8 @@ import bisect
 import os
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional, Union
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, NamedTuple, Optional, Union
 
 from .model import ROUTE_DECORATORS, ModuleInfo
 
@@ -53,13 +52,20 @@ if TYPE_CHECKING:
 ImportStmt = Union[ast.Import, ast.ImportFrom]
 
 
-@dataclass(frozen=True, eq=False)
-class ImportEdge:
-    """One module-level import statement of ``source`` that runs ``target``."""
+class ImportEdge(NamedTuple):
+    """One module-level import statement of ``source`` that runs ``target``.
+
+    The statement is kept as its position only: edges live for the whole run,
+    and holding the syntax nodes would keep thousands of objects alive for
+    every garbage collection to walk.  The graph caches edges as plain tuples
+    of strings and numbers, which the collector stops tracking once they have
+    survived one collection (it does not do so for named tuples).
+    """
 
     source: str
     target: str
-    stmt: ImportStmt
+    line: int  # of the import statement
+    col: int
 
 
 class ImportGraph:
@@ -93,12 +99,13 @@ class ImportGraph:
             tuple[tuple[str, ...], tuple[str, ...], Optional[str], bool],
         ] = {}
         # candidate (text) layer
-        self._text_edges: dict[str, list[str]] = {}
-        self._candidate_edges: dict[str, list[str]] = {}  # exact edges of linted files
+        self._text_edges: dict[str, tuple[str, ...]] = {}
+        self._candidate_edges: dict[str, tuple[str, ...]] = {}  # exact edges of linted files
         self._hints: dict[str, bool] = {}
         self._text_components = _Components()
         # exact (syntax) layer
-        self._edges: dict[str, list[ImportEdge]] = {}
+        # path -> ((target, line, col), ...): plain tuples, which the collector untracks
+        self._edges: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._components = _Components()
         self._component_cache: dict[int, dict[str, object]] = {}
         self._reverse: dict[int, dict[str, list[str]]] = {}
@@ -109,7 +116,7 @@ class ImportGraph:
 
     # ----------------------------------------------------------------- exact edges
 
-    def edges(self, path: str, module: Optional[ModuleInfo] = None) -> list[ImportEdge]:
+    def edges(self, path: str, module: Optional[ModuleInfo] = None) -> tuple[ImportEdge, ...]:
         """The import edges leaving ``path``.
 
         ``module`` is the linted module when there is one; otherwise the index's
@@ -117,13 +124,18 @@ class ImportGraph:
         syntax tree: no :class:`ModuleInfo` is built for a file that is only
         part of the graph).
         """
+        return tuple(ImportEdge(path, *edge) for edge in self._raw_edges(path, module))
+
+    def _raw_edges(
+        self, path: str, module: Optional[ModuleInfo] = None
+    ) -> tuple[tuple[str, int, int], ...]:
         cached = self._edges.get(path)
         if cached is not None:
             return cached
         if module is None:
             module = self.project.cached_module(path)
         tree = module.tree if module is not None else self._parse(path)
-        found = list(self._module_edges(path, tree)) if tree is not None else []
+        found = tuple(self._module_edges(path, tree)) if tree is not None else ()
         self._edges[path] = found
         return found
 
@@ -134,13 +146,13 @@ class ImportGraph:
         self.project.parse_count += 1
         return self._parse_source(data, path)
 
-    def successors(self, path: str, module: Optional[ModuleInfo] = None) -> list[str]:
+    def successors(self, path: str, module: Optional[ModuleInfo] = None) -> tuple[str, ...]:
         seen: dict[str, None] = {}
-        for edge in self.edges(path, module):
-            seen.setdefault(edge.target, None)
-        return list(seen)
+        for target, _, _ in self._raw_edges(path, module):
+            seen.setdefault(target, None)
+        return tuple(seen)
 
-    def _module_edges(self, path: str, tree: ast.Module) -> Iterator[ImportEdge]:
+    def _module_edges(self, path: str, tree: ast.Module) -> Iterator[tuple[str, int, int]]:
         ancestors = self._package_chain(path)
         for stmt in _module_level_imports(tree):
             targets: dict[str, None] = {}
@@ -148,7 +160,7 @@ class ImportGraph:
                 if target != path:
                     targets.setdefault(target, None)
             for target in targets:
-                yield ImportEdge(path, target, stmt)
+                yield (target, stmt.lineno, stmt.col_offset)
 
     def _statement_targets(
         self, path: str, stmt: ImportStmt, ancestors: frozenset[str]
@@ -281,14 +293,14 @@ class ImportGraph:
 
     # ----------------------------------------------------------------- candidate edges
 
-    def _text_successors(self, path: str) -> list[str]:
+    def _text_successors(self, path: str) -> tuple[str, ...]:
         cached = self._text_edges.get(path)
         if cached is not None:
             return cached
         data = self._read(path)
         return self._text_targets(path, data.decode("utf-8", "replace") if data is not None else "")
 
-    def _text_targets(self, path: str, text: str) -> list[str]:
+    def _text_targets(self, path: str, text: str) -> tuple[str, ...]:
         """The text successors of ``path`` whose text is ``text`` (cached)."""
         found: dict[str, None] = {}
         if path not in self._hints:  # the same text answers router_hint: read files once
@@ -302,7 +314,7 @@ class ImportGraph:
             for target in targets:
                 if target != path:
                     found.setdefault(target, None)
-        result = list(found)
+        result = tuple(found)
         self._text_edges[path] = result
         return result
 
@@ -321,7 +333,7 @@ class ImportGraph:
             "@" in text and _ROUTE_DECORATOR_TEXT.search(text) is not None
         )
 
-    def text_imports(self, path: str) -> list[str]:
+    def text_imports(self, path: str) -> tuple[str, ...]:
         """Project files ``path`` may import (text level: a superset of the real imports)."""
         return self._text_successors(path)
 
@@ -375,7 +387,7 @@ class ImportGraph:
                 self._text_targets(path, text)
         return self._text_components.component(path, self._candidate_successors, None)
 
-    def _candidate_successors(self, path: str) -> list[str]:
+    def _candidate_successors(self, path: str) -> Sequence[str]:
         found = self._candidate_edges.get(path)
         return found if found is not None else self._text_successors(path)
 
@@ -516,7 +528,7 @@ class _Components:
     def component(
         self,
         start: str,
-        successors: Callable[[str], list[str]],
+        successors: Callable[[str], Sequence[str]],
         allowed: Optional[frozenset[str]],
     ) -> tuple[str, ...]:
         known = self.known(start)

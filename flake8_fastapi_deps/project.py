@@ -351,7 +351,8 @@ class Project:
             return self._modules[real]
         current = self._current
         if current is not None and current.path == real:
-            self._modules[real] = current
+            # not stored: a linted module is never kept (see adopt); once it is
+            # done, the file is parsed again if another one needs it
             return current
         mod: Optional[ModuleInfo] = None
         if self.inside(real) and real.endswith(".py"):
@@ -369,8 +370,14 @@ class Project:
         return mod
 
     def cached_module(self, path: str) -> Optional[ModuleInfo]:
-        """The module at ``path`` if the index has already built it (never parses)."""
-        return self._modules.get(real_path(path))
+        """The module at ``path`` if the index has already built it, or the linted
+        module when that is the one asked for (never parses)."""
+        real = real_path(path)
+        found = self._modules.get(real)
+        current = self._current
+        if found is None and current is not None and current.path == real:
+            return current
+        return found
 
     def adopt(self, tree: ast.Module, path: Optional[str], text: str = "") -> ModuleInfo:
         """The module flake8 is linting, built from flake8's own tree.
@@ -860,7 +867,7 @@ class Project:
                     d.via == "default" for d in self.signature(mod, info)
                 ):
                     gate_names.add(info.name)
-            if not elsewhere and not known:
+            if not elsewhere and not known and mod is not self._current:
                 # Nothing here for other files: do not keep the tree for the whole
                 # run, and break the cycles its caches make so it dies at once.
                 del self._modules[real]

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional, Union
 
 from ..base import Finding, Rule, finding
-from ..import_graph import ImportGraph, ImportStmt
+from ..import_graph import ImportGraph
 from ..model import (
     short_source,
     FunctionInfo,
@@ -242,7 +242,7 @@ def _circular_imports(ctx: FileContext) -> Iterator[Finding]:
     inside = set(members)
     edges = [e for e in graph.edges(path, ctx.module) if e.target in inside]
     back = graph.shortest_paths_to(path, {e.target for e in edges})
-    best: dict[int, tuple[ImportStmt, list[str]]] = {}
+    best: dict[tuple[int, int], list[str]] = {}  # import statement position -> cycle
     for edge in edges:
         rest = back.get(edge.target)
         if rest is None:
@@ -253,11 +253,12 @@ def _circular_imports(ctx: FileContext) -> Iterator[Finding]:
             if found is None:
                 continue
             cycle = found
-        known = best.get(id(edge.stmt))
-        if known is None or len(cycle) < len(known[1]):
-            best[id(edge.stmt)] = (edge.stmt, cycle)
-    for stmt, cycle in best.values():
-        yield finding(stmt, FAD301, cycle=_cycle_text(graph, cycle))
+        where = (edge.line, edge.col)
+        known = best.get(where)
+        if known is None or len(cycle) < len(known):
+            best[where] = cycle
+    for (line, col), cycle in best.items():
+        yield Finding(line, col, FAD301.format(cycle=_cycle_text(graph, cycle)))
 
 
 def _routers_in(
