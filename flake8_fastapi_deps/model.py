@@ -328,6 +328,16 @@ def build_module(
     ]
     table = _FIELDS
     holders = _STATEMENT_HOLDERS
+
+    def take(parts: Iterable[ast.AST], statement: ast.AST, scope: Scope) -> None:
+        """Expression roots of ``statement``: walked now (eager, or on a wanted line), else kept."""
+        for part in parts:
+            if eager:
+                _scan_expression(calls, part, scope, subscripts)
+                continue
+            roots.append((part, scope))
+            if wanted and _on_lines(wanted, part, statement):
+                _scan_expression(calls, part, scope, subscripts)
     while stack:
         node, scope, cls, prefix, in_tc = stack.pop()
         at_module = not scope and cls is None
@@ -344,13 +354,7 @@ def build_module(
             outer_parts: list[ast.AST] = [*node.decorator_list, node.args]
             if node.returns is not None:
                 outer_parts.append(node.returns)
-            for part in outer_parts:
-                if eager:
-                    _scan_expression(calls, part, scope, subscripts)
-                    continue
-                roots.append((part, scope))
-                if wanted and _on_lines(wanted, part, node):
-                    _scan_expression(calls, part, scope, subscripts)
+            take(outer_parts, node, scope)
             inner: Scope = scope + (node,)
             for stmt in reversed(node.body):
                 stack.append((stmt, inner, None, qual + ".", False))
@@ -360,13 +364,7 @@ def build_module(
             mod.classes.append(node)
             if at_module:
                 mod.toplevel[node.name] = node
-            for part in [*node.decorator_list, *node.bases, *node.keywords]:
-                if eager:
-                    _scan_expression(calls, part, scope, subscripts)
-                    continue
-                roots.append((part, scope))
-                if wanted and _on_lines(wanted, part, node):
-                    _scan_expression(calls, part, scope, subscripts)
+            take([*node.decorator_list, *node.bases, *node.keywords], node, scope)
             qual = prefix + node.name
             for stmt in reversed(node.body):
                 stack.append((stmt, scope, node, qual + ".", in_tc))
@@ -407,29 +405,22 @@ def build_module(
             value = getattr(node, "value", None)
             if at_module and isinstance(name, ast.Name) and isinstance(value, ast.expr):
                 mod.toplevel[name.id] = value
-        if kind in _SIMPLE_STATEMENTS and not eager:
+        if kind in _SIMPLE_STATEMENTS:
             # no statements inside: the statement itself is the root of its expressions
-            roots.append((node, scope))
-            if wanted and _on_lines(wanted, node, node):
-                _scan_expression(calls, node, scope, subscripts)
+            take((node,), node, scope)
             continue
         fields = table.get(kind)
         if fields is None:
             fields = child_fields(kind)
         nested: list[ast.AST] = []
+        parts: list[ast.AST] = []
         for field_name in fields:
             value = getattr(node, field_name, None)
             for child in value if value.__class__ is list else (value,):
                 if child is None or not isinstance(child, _AST):
                     continue
-                if isinstance(child, holders):
-                    nested.append(child)
-                elif eager:
-                    _scan_expression(calls, child, scope, subscripts)
-                else:
-                    roots.append((child, scope))
-                    if wanted and _on_lines(wanted, child, node):
-                        _scan_expression(calls, child, scope, subscripts)
+                (nested if isinstance(child, holders) else parts).append(child)
+        take(parts, node, scope)
         for child in reversed(nested):
             stack.append((child, scope, cls, prefix, in_tc))
     if eager or wanted:
