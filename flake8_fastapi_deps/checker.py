@@ -143,8 +143,24 @@ def _is_test(project: Project, filename: Optional[str], options: Options) -> boo
     if not filename or filename in ("stdin", "-"):
         return False
     absolute = real_path(filename)
-    if project.root and project.inside(absolute):
-        parts = tuple(os.path.relpath(absolute, project.root).split(os.sep))
-    else:
-        parts = (os.path.basename(absolute),)
-    return is_test_path(parts, options.test_patterns)
+    folder, name = os.path.split(absolute)
+    key = (project.root, folder)
+    in_tests = _TEST_FOLDERS.get(key)
+    if in_tests is None:
+        # a folder named tests/test between the root and the file (the answer is
+        # a function of the two strings, so it is kept for the process)
+        in_tests = _TEST_FOLDERS[key] = bool(
+            project.root
+            and project.inside(absolute)
+            and is_test_path(tuple(os.path.relpath(absolute, project.root).split(os.sep)), ())
+        )
+    if in_tests:
+        return True
+    named = _TEST_NAMES.get((name, options.test_patterns))
+    if named is None:
+        named = _TEST_NAMES[(name, options.test_patterns)] = is_test_path((name,), options.test_patterns)
+    return named
+
+
+_TEST_FOLDERS: dict[tuple[Optional[str], str], bool] = {}
+_TEST_NAMES: dict[tuple[str, tuple[str, ...]], bool] = {}

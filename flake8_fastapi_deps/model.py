@@ -134,7 +134,8 @@ class ModuleInfo:
     # every call in the module with its enclosing functions: see ``calls``
     _calls: Optional[list[tuple[ast.Call, Scope]]] = field(default=None, repr=False)
     # expressions not walked yet (lazy mode), with their enclosing functions
-    _roots: list[tuple[ast.AST, Scope]] = field(default_factory=list, repr=False)
+    # (with the statement holding each, for its position)
+    _roots: list[tuple[ast.AST, Scope, ast.AST]] = field(default_factory=list, repr=False)
     # every module-level import statement, with "is it under `if TYPE_CHECKING:`"
     top_imports: list[tuple[Union[ast.Import, ast.ImportFrom], bool]] = field(default_factory=list)
     # names imported only under `if TYPE_CHECKING:`
@@ -155,11 +156,27 @@ class ModuleInfo:
         if self._calls is None:
             calls: list[tuple[ast.Call, Scope]] = []
             subscripts: list[ast.Subscript] = []
-            for root, scope in self._roots:
+            for root, scope, _ in self._roots:
                 _scan_expression(calls, root, scope, subscripts)
             self._calls = calls
             self._roots = []
         return self._calls
+
+    def calls_near(self, lines: list[int]) -> list[tuple[ast.Call, Scope]]:
+        """The calls of the expressions spanning one of ``lines`` (sorted), in source order.
+
+        A superset: every call whose callee is written on one of ``lines``, found
+        without walking the rest of a lazily built module (all calls once walked).
+        """
+        if self._calls is not None:
+            return self._calls
+        calls: list[tuple[ast.Call, Scope]] = []
+        subscripts: list[ast.Subscript] = []
+        if lines:
+            for root, scope, statement in self._roots:
+                if _on_lines(lines, root, statement):
+                    _scan_expression(calls, root, scope, subscripts)
+        return calls
 
     def function_info(self, node: FunctionNode) -> Optional[FunctionInfo]:
         table = self.cache.get("_finfo")
@@ -277,6 +294,21 @@ def marker_lines(text: Union[str, bytes]) -> list[int]:
         while found >= 0:
             positions.append(found)
             found = text.find(name, found + len(name))
+    return _line_numbers(text, positions)
+
+
+def lines_holding(text: str, words: Iterable[str]) -> list[int]:
+    """Sorted numbers of the lines of ``text`` on which one of ``words`` occurs."""
+    positions: list[int] = []
+    for word in words:
+        found = text.find(word)
+        while found >= 0:
+            positions.append(found)
+            found = text.find(word, found + len(word))
+    return _line_numbers(text, positions)
+
+
+def _line_numbers(text: str, positions: list[int]) -> list[int]:
     positions.sort()
     lines: list[int] = []
     line, last = 1, 0
@@ -318,115 +350,143 @@ def build_module(
     pending: list[tuple[int, ast.AST, Scope]] = []
     subscripts: list[ast.Subscript] = []
 
-    # Statements (and except/case clauses, which hold statements) go on the
-    # stack; every other child is an expression root, walked at once (eager)
-    # or kept for ``calls`` (lazy).  Within a statement the expressions come
-    # before the nested statements, so both stay in source order.
-    # (node, scope, class, qualname prefix, under TYPE_CHECKING)
-    stack: list[tuple[ast.AST, Scope, Optional[ast.ClassDef], str, bool]] = [
-        (stmt, (), None, "", False) for stmt in reversed(tree.body)
+    # Blocks of statements (bodies; the except/case clauses and statements of a
+    # compound statement) go on the stack as frames, each with its context;
+    # every other child is an expression root, walked at once (eager) or kept
+    # for ``calls`` (lazy).  A frame is left at a nested block and resumed after
+    # it, and within a statement the expressions come before the nested
+    # statements, so both stay in source order.
+    # Context: (scope, class, qualname prefix, under TYPE_CHECKING, near); ``near``
+    # is False when the enclosing statement spans no wanted line, so neither
+    # does anything inside it.
+    frames: list[tuple[Iterator[ast.AST], _Context]] = [
+        (iter(tree.body), ((), None, "", False, bool(wanted)))
     ]
     table = _FIELDS
     holders = _STATEMENT_HOLDERS
+    function_classes = (ast.FunctionDef, ast.AsyncFunctionDef)
+    simple = _SIMPLE_STATEMENTS
 
-    def take(parts: Iterable[ast.AST], statement: ast.AST, scope: Scope) -> None:
+    def take(parts: Iterable[ast.AST], statement: ast.AST, scope: Scope, near: bool) -> None:
         """Expression roots of ``statement``: walked now (eager, or on a wanted line), else kept."""
         for part in parts:
             if eager:
                 _scan_expression(calls, part, scope, subscripts)
                 continue
-            roots.append((part, scope))
-            if wanted and _on_lines(wanted, part, statement):
+            roots.append((part, scope, statement))
+            if near and _on_lines(wanted, part, statement):
                 _scan_expression(calls, part, scope, subscripts)
-    while stack:
-        node, scope, cls, prefix, in_tc = stack.pop()
+
+    while frames:
+        statements, context = frames[-1]
+        scope, cls, prefix, in_tc, near = context
         at_module = not scope and cls is None
-        kind = node.__class__
-        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            qual = prefix + node.name
-            mod.functions.append(FunctionInfo(node, qual, cls, scope))
-            if at_module:
-                mod.toplevel[node.name] = node
-            elif scope:
-                _bind(mod, scope, node.name, None)
-            pending.append((len(calls), node, scope))
-            outer_parts: list[ast.AST] = [*node.decorator_list, node.args]
-            if node.returns is not None:
-                outer_parts.append(node.returns)
-            take(outer_parts, node, scope)
-            inner: Scope = scope + (node,)
-            for stmt in reversed(node.body):
-                stack.append((stmt, inner, None, qual + ".", False))
-            continue
-        if kind is ast.ClassDef:
-            assert isinstance(node, ast.ClassDef)
-            mod.classes.append(node)
-            if at_module:
-                mod.toplevel[node.name] = node
-            take([*node.decorator_list, *node.bases, *node.keywords], node, scope)
-            qual = prefix + node.name
-            for stmt in reversed(node.body):
-                stack.append((stmt, scope, node, qual + ".", in_tc))
-            continue
-        if kind is ast.Import or kind is ast.ImportFrom:
-            assert isinstance(node, (ast.Import, ast.ImportFrom))
-            imports.add(node, keep_first=True)
-            if at_module:
-                mod.top_imports.append((node, in_tc))
-                for alias in node.names:
-                    local = alias.asname or alias.name.split(".", 1)[0]
-                    if alias.name == "*":
-                        continue
-                    if in_tc:
-                        if local not in mod.toplevel:
-                            mod.type_checking_names.add(local)
+        for node in statements:
+            kind = node.__class__
+            if kind in simple:
+                if kind is ast.Assign or kind is ast.AnnAssign:
+                    assert isinstance(node, (ast.Assign, ast.AnnAssign))
+                    if cls is not None and not scope:
+                        if isinstance(node.value, ast.Call):
+                            pending.append((len(calls), node, scope))
                     else:
-                        mod.toplevel[local] = node
-                        mod.type_checking_names.discard(local)
-            continue
-        if kind is ast.If:
-            assert isinstance(node, ast.If)
-            if is_type_checking_test(imports, node.test):
-                for stmt in reversed(node.orelse):
-                    stack.append((stmt, scope, cls, prefix, in_tc))
-                for stmt in reversed(node.body):
-                    stack.append((stmt, scope, cls, prefix, True))
-                continue
-        elif kind is ast.Assign or kind is ast.AnnAssign:
-            assert isinstance(node, (ast.Assign, ast.AnnAssign))
-            if cls is not None and not scope:
-                if isinstance(node.value, ast.Call):
-                    pending.append((len(calls), node, scope))
-            else:
-                _assignment(mod, node, scope, at_module)
-        elif kind in _TYPE_ALIAS:
-            name = getattr(node, "name", None)
-            value = getattr(node, "value", None)
-            if at_module and isinstance(name, ast.Name) and isinstance(value, ast.expr):
-                mod.toplevel[name.id] = value
-        if kind in _SIMPLE_STATEMENTS:
-            # no statements inside: the statement itself is the root of its expressions
-            take((node,), node, scope)
-            continue
-        fields = table.get(kind)
-        if fields is None:
-            fields = child_fields(kind)
-        nested: list[ast.AST] = []
-        parts: list[ast.AST] = []
-        for field_name in fields:
-            value = getattr(node, field_name, None)
-            for child in value if value.__class__ is list else (value,):
-                if child is None or not isinstance(child, _AST):
+                        _assignment(mod, node, scope, at_module)
+                elif kind is ast.Import or kind is ast.ImportFrom:
+                    assert isinstance(node, (ast.Import, ast.ImportFrom))
+                    _import(mod, node, at_module, in_tc)
                     continue
-                (nested if isinstance(child, holders) else parts).append(child)
-        take(parts, node, scope)
-        for child in reversed(nested):
-            stack.append((child, scope, cls, prefix, in_tc))
+                elif kind in _TYPE_ALIAS:
+                    name = getattr(node, "name", None)
+                    value = getattr(node, "value", None)
+                    if at_module and isinstance(name, ast.Name) and isinstance(value, ast.expr):
+                        mod.toplevel[name.id] = value
+                # no statements inside: the statement itself is the root of its expressions
+                if eager:
+                    _scan_expression(calls, node, scope, subscripts)
+                else:
+                    roots.append((node, scope, node))
+                    if near and _on_lines(wanted, node, node):
+                        _scan_expression(calls, node, scope, subscripts)
+                continue
+            inner_near = near and _on_lines(wanted, node, node)
+            if kind in function_classes:
+                assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                qual = prefix + node.name
+                mod.functions.append(FunctionInfo(node, qual, cls, scope))
+                if at_module:
+                    mod.toplevel[node.name] = node
+                elif scope:
+                    _bind(mod, scope, node.name, None)
+                pending.append((len(calls), node, scope))
+                outer_parts: list[ast.AST] = [*node.decorator_list, node.args]
+                if node.returns is not None:
+                    outer_parts.append(node.returns)
+                take(outer_parts, node, scope, near)
+                frames.append(
+                    (iter(node.body), (scope + (node,), None, qual + ".", False, inner_near))
+                )
+                break
+            if kind is ast.ClassDef:
+                assert isinstance(node, ast.ClassDef)
+                mod.classes.append(node)
+                if at_module:
+                    mod.toplevel[node.name] = node
+                take([*node.decorator_list, *node.bases, *node.keywords], node, scope, near)
+                qual = prefix + node.name
+                frames.append((iter(node.body), (scope, node, qual + ".", in_tc, inner_near)))
+                break
+            if kind is ast.If:
+                assert isinstance(node, ast.If)
+                if is_type_checking_test(imports, node.test):
+                    # the else branch, then the body under TYPE_CHECKING (popped first)
+                    frames.append((iter(node.orelse), (scope, cls, prefix, in_tc, inner_near)))
+                    frames.append((iter(node.body), (scope, cls, prefix, True, inner_near)))
+                    break
+            fields = table.get(kind)
+            if fields is None:
+                fields = child_fields(kind)
+            nested: list[ast.AST] = []
+            parts: list[ast.AST] = []
+            for field_name in fields:
+                value = getattr(node, field_name, None)
+                for child in value if value.__class__ is list else (value,):
+                    if child is None or not isinstance(child, _AST):
+                        continue
+                    (nested if isinstance(child, holders) else parts).append(child)
+            take(parts, node, scope, near)
+            if nested:
+                frames.append((iter(nested), (scope, cls, prefix, in_tc, inner_near)))
+                break
+        else:
+            frames.pop()
     if eager or wanted:
         mod.cache["_annotated_candidates"] = subscripts
         _find_markers(mod, pending, calls)
     return mod
+
+
+# a block's context in ``build_module``: (scope, class, qualname prefix,
+# under TYPE_CHECKING, near a wanted line)
+_Context = tuple[Scope, Optional[ast.ClassDef], str, bool, bool]
+
+
+def _import(
+    mod: ModuleInfo, node: Union[ast.Import, ast.ImportFrom], at_module: bool, in_tc: bool
+) -> None:
+    mod.imports.add(node, keep_first=True)
+    if not at_module:
+        return
+    mod.top_imports.append((node, in_tc))
+    for alias in node.names:
+        local = alias.asname or alias.name.split(".", 1)[0]
+        if alias.name == "*":
+            continue
+        if in_tc:
+            if local not in mod.toplevel:
+                mod.type_checking_names.add(local)
+        else:
+            mod.toplevel[local] = node
+            mod.type_checking_names.discard(local)
 
 
 def _on_lines(lines: list[int], node: ast.AST, statement: ast.AST) -> bool:

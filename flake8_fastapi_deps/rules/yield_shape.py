@@ -41,6 +41,7 @@ from ..model import (
     is_generator,
     iter_params,
     keyword,
+    lines_holding,
     nodes_within,
 )
 from ..names import dotted
@@ -670,16 +671,23 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
     if not names:
         return
     text = ctx.text
-    if text and not any(name in text for name in names):
-        return  # none of them is even written here (and the call list may not be built)
+    if text:
+        # only calls written on a line naming one of them can call one (and the
+        # rest of the module's call list need not be built)
+        present = [name for name in names if name in text]
+        if not present:
+            return
+        calls = mod.calls_near(lines_holding(text, present))
+    else:
+        calls = mod.calls
     candidates: dict[int, Scope] = {}
-    for call, scope in mod.calls:
+    for call, scope in calls:
         if _last_name(call.func) in names:
             candidates[id(call)] = scope
     if not candidates:
         return
-    # next(dep()) / anext(dep()) / dep().__next__()
-    for call, scope in mod.calls:
+    # next(dep()) / anext(dep()) / dep().__next__(): in the same expression
+    for call, scope in calls:
         func = call.func
         inner: Optional[ast.expr] = None
         if isinstance(func, ast.Name) and func.id in _BUILTIN_NEXT and call.args:
