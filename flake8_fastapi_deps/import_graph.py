@@ -44,6 +44,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Callable, NamedTuple, Optional, Union
 
+from .fs import is_file
 from .model import ROUTE_DECORATORS, ModuleInfo
 
 if TYPE_CHECKING:
@@ -268,7 +269,7 @@ class ImportGraph:
                 chains[current] = chain
                 break
             init = os.path.join(current, "__init__.py")
-            if os.path.isfile(init):
+            if is_file(init):
                 below.append((current, os.path.realpath(init) if os.path.islink(init) else init))
             else:
                 below.append((current, None))
@@ -708,7 +709,7 @@ def _package_chain(path: str, root: Optional[str]) -> frozenset[str]:
         if root is not None and directory == root:
             break
         init = os.path.join(directory, "__init__.py")
-        if os.path.isfile(init):
+        if is_file(init):
             found.add(os.path.realpath(init))
         elif root is None:
             break

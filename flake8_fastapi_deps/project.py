@@ -41,6 +41,8 @@ from .model import (
     is_generator,
     own_nodes,
 )
+from . import fs
+from .fs import exists, is_file
 from .import_graph import ImportGraph
 from .names import (
     APIROUTER,
@@ -226,7 +228,7 @@ def find_root(path: str) -> Optional[str]:
         return marked
     top = None
     current = directory
-    while os.path.isfile(os.path.join(current, "__init__.py")):
+    while is_file(os.path.join(current, "__init__.py")):
         top = current
         parent = os.path.dirname(current)
         if parent == current:
@@ -248,7 +250,7 @@ def _marked_ancestor(directory: str) -> Optional[str]:
             found = _MARKED[current]
             break
         walked.append(current)
-        if any(os.path.exists(os.path.join(current, m)) for m in ROOT_MARKERS):
+        if any(exists(os.path.join(current, m)) for m in ROOT_MARKERS):
             found = current
             break
         parent = os.path.dirname(current)
@@ -272,20 +274,37 @@ def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
 
 
 def read_source(path: str) -> Optional[bytes]:
-    """The bytes of a Python file we may parse, or None (quietly) if we may not."""
+    """The bytes of a Python file we may parse, or None (quietly) if we may not.
+
+    One ``open`` and one ``fstat`` on the descriptor: non-blocking, so a named
+    pipe cannot hang the run, and anything but a regular file is refused.
+    """
     try:
-        # Regular files only: opening a named pipe would block forever.
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
-                return None
-            data = handle.read(MAX_FILE_BYTES + 1)
+        fd = os.open(path, _READ_FLAGS)
     except (OSError, ValueError):
         return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            return None
+        chunks = [os.read(fd, info.st_size + 1)]
+        size = len(chunks[0])
+        # The size read is the size stated: done.  Otherwise the file changed
+        # (or a read came up short): read on to the end, up to the limit.
+        while size != info.st_size and chunks[-1] and size <= MAX_FILE_BYTES:
+            chunks.append(os.read(fd, MAX_FILE_BYTES + 1 - size))
+            size += len(chunks[-1])
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if len(data) > MAX_FILE_BYTES or b"\x00" in data:
         return None
     return data
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 def parse_source(data: bytes, path: str) -> Optional[ast.Module]:
@@ -426,7 +445,7 @@ class Project:
         directory = os.path.dirname(real_path(path))
         top = None
         current = directory
-        while os.path.isfile(os.path.join(current, "__init__.py")) and self.inside(current):
+        while is_file(os.path.join(current, "__init__.py")) and self.inside(current):
             top = current
             current = os.path.dirname(current)
         base = os.path.dirname(top) if top else directory
@@ -446,10 +465,10 @@ class Project:
                     for d in dirs
                     if not d.startswith(".")
                     and d not in _SKIP_DIRS
-                    and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
+                    and not exists(os.path.join(directory, d, "pyvenv.cfg"))
                     # a nested folder with its own root marker is another project
                     and not any(
-                        os.path.exists(os.path.join(directory, d, m)) for m in ROOT_MARKERS
+                        exists(os.path.join(directory, d, m)) for m in ROOT_MARKERS
                     )
                 )
                 for name in sorted(names):
@@ -490,7 +509,7 @@ class Project:
         for base in bases:
             candidate = os.path.join(base, *parts)
             for path in (candidate + ".py", os.path.join(candidate, "__init__.py")):
-                if os.path.isfile(path) and self.inside(path):
+                if is_file(path) and self.inside(path):
                     return real_path(path)
         return None
 
@@ -1154,6 +1173,7 @@ def clear_cache() -> None:
     _ROOTS.clear()
     _REAL.clear()
     _MARKED.clear()
+    fs.clear()
 
 
 __all__ = [
