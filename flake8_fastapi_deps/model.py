@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
@@ -246,6 +246,38 @@ def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
         if below:
             below.reverse()
             stack.extend(below)
+
+
+def own_node_list(root: ast.AST) -> list[ast.AST]:
+    """``list(own_nodes(root))``, built without a generator (same order)."""
+    if isinstance(root, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        stack: list[Optional[ast.AST]] = list(reversed(root.body))
+    elif isinstance(root, ast.Lambda):
+        stack = [root.body]
+    else:
+        stack = list(reversed(children(root)))
+    found: list[ast.AST] = []
+    append = found.append
+    table = _REVERSED
+    scopes = _SCOPE_CLASSES
+    while stack:
+        node = stack.pop()
+        if node is None:  # lists such as Dict.keys hold None
+            continue
+        append(node)
+        cls = node.__class__
+        if cls in scopes:
+            continue
+        fields = table.get(cls)
+        if fields is None:
+            fields = reversed_child_fields(cls)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                stack.extend(reversed(value))
+            elif isinstance(value, _AST):
+                stack.append(value)
+    return found
 
 
 def is_generator(func: FunctionNode) -> bool:
@@ -748,15 +780,19 @@ def short_source(node: ast.AST, limit: int = 40, fallback: Optional[str] = None)
     return fallback if fallback is not None else text[: limit - 3] + "..."
 
 
-def iter_params(node: FunctionNode | ast.Lambda) -> Iterator[tuple[ast.arg, Optional[ast.expr]]]:
+def iter_params(node: FunctionNode | ast.Lambda) -> list[tuple[ast.arg, Optional[ast.expr]]]:
     """(parameter, default or None) for every parameter, in signature order."""
     args = node.args
-    positional = [*args.posonlyargs, *args.args]
-    defaults: list[Optional[ast.expr]] = [None] * (len(positional) - len(args.defaults))
-    defaults.extend(args.defaults)
-    yield from zip(positional, defaults)
+    positional = args.posonlyargs + args.args if args.posonlyargs else args.args
+    defaults: Sequence[Optional[ast.expr]] = args.defaults
+    missing = len(positional) - len(defaults)
+    if missing:
+        defaults = [*([None] * missing), *args.defaults]
+    params = list(zip(positional, defaults))
     if args.vararg is not None:
-        yield args.vararg, None
-    yield from zip(args.kwonlyargs, args.kw_defaults)
+        params.append((args.vararg, None))
+    if args.kwonlyargs:
+        params.extend(zip(args.kwonlyargs, args.kw_defaults))
     if args.kwarg is not None:
-        yield args.kwarg, None
+        params.append((args.kwarg, None))
+    return params

@@ -48,6 +48,9 @@ APIROUTER = "fastapi.APIRouter"
 FRAMEWORK_PACKAGES = frozenset({"fastapi", "starlette", "typing", "typing_extensions"})
 
 
+_NAME = ast.Name
+
+
 def canonicalize(qualified: str) -> str:
     """Map an alternative spelling to its canonical name (identity otherwise)."""
     return _ALIASES.get(qualified, qualified)
@@ -58,6 +61,8 @@ def name_chain(expr: ast.expr) -> Optional[tuple[str, list[str]]]:
 
     Iterative: attribute chains can be hundreds of levels deep.
     """
+    if expr.__class__ is _NAME:
+        return expr.id, []
     attrs: list[str] = []
     while isinstance(expr, ast.Attribute):
         attrs.append(expr.attr)
@@ -70,6 +75,8 @@ def name_chain(expr: ast.expr) -> Optional[tuple[str, list[str]]]:
 
 def dotted(expr: ast.expr) -> Optional[str]:
     """``a.b.c`` as text, or None when ``expr`` is not a plain name chain."""
+    if expr.__class__ is _NAME:
+        return expr.id
     chain = name_chain(expr)
     if chain is None:
         return None
@@ -115,6 +122,8 @@ class Imports:
 
     def qualified(self, expr: ast.expr) -> Optional[str]:
         """The dotted name ``expr`` refers to through the imports, or None."""
+        if expr.__class__ is _NAME:
+            return self.names.get(expr.id)
         text = dotted(expr)
         if text is None:
             return None
@@ -126,7 +135,7 @@ class Imports:
 
     def canonical(self, expr: ast.expr) -> Optional[str]:
         qualified = self.qualified(expr)
-        return None if qualified is None else canonicalize(qualified)
+        return None if qualified is None else _ALIASES.get(qualified, qualified)
 
     def imports_fastapi(self) -> bool:
         return any(m == "fastapi" or m.startswith("fastapi.") for m in self.modules)

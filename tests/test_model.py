@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from flake8_fastapi_deps.model import ModuleInfo, build_module
+from flake8_fastapi_deps.model import ModuleInfo, build_module, own_node_list, own_nodes
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -113,3 +113,37 @@ def test_lazy_model_equals_eager_model_on_corpus(package: str) -> None:
     if not root.is_dir():
         pytest.skip(f"corpus package {package} not on disk (set FAD_CORPUS)")
     assert assert_same(root, limit=1500) > 0
+
+
+def _callee_line(call: ast.Call) -> int:
+    func = call.func
+    return func.end_lineno if isinstance(func, ast.Attribute) and func.end_lineno else func.lineno
+
+
+def test_calls_near_finds_every_call_written_on_the_lines() -> None:
+    """``calls_near(lines)`` holds every call whose callee is written on one of ``lines``
+    (what FAD210 relies on), in the order of the full call list."""
+    checked = 0
+    for path, text, tree in sources(FIXTURES):
+        full = build_module(tree, str(path)).calls
+        for line in sorted({_callee_line(call) for call, _ in full})[:40]:
+            near = build_module(tree, str(path), text).calls_near([line])
+            near_pos = [(_pos(c), tuple(_pos(f) for f in s)) for c, s in near]
+            wanted = [
+                (_pos(c), tuple(_pos(f) for f in s)) for c, s in full if _callee_line(c) == line
+            ]
+            assert all(item in near_pos for item in wanted), (path, line)
+            full_pos = [(_pos(c), tuple(_pos(f) for f in s)) for c, s in full]
+            assert near_pos == [item for item in full_pos if item in near_pos], (path, line)
+            checked += 1
+    assert checked > 200
+
+
+def test_own_node_list_equals_own_nodes() -> None:
+    checked = 0
+    for _, _, tree in sources(FIXTURES):
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.If)):
+                assert own_node_list(node) == list(own_nodes(node))
+                checked += 1
+    assert checked > 500

@@ -17,7 +17,7 @@ from ..model import (
     Scope,
     annotated_parts,
     bound_in_scope,
-    own_nodes,
+    own_node_list,
 )
 from ..names import FRAMEWORK_PACKAGES
 
@@ -31,7 +31,7 @@ def own_body(mod: ModuleInfo, node: FunctionNode) -> list[ast.AST]:
     assert isinstance(bodies, dict)
     found = bodies.get(id(node))
     if found is None:
-        found = bodies[id(node)] = list(own_nodes(node))
+        found = bodies[id(node)] = own_node_list(node)
     return found
 
 
