@@ -28,6 +28,7 @@ pruned.
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, NamedTuple, Optional, Union
@@ -45,7 +46,6 @@ from ..model import (
     nodes_within,
 )
 from ..names import dotted
-from ..nodes import walk
 from ..project import ClassSym, ExternalSym, FuncSym, Symbol, ValueSym
 
 if TYPE_CHECKING:
@@ -674,16 +674,24 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
     if text:
         # only calls written on a line naming one of them can call one (and the
         # rest of the module's call list need not be built)
-        present = [name for name in names if name in text]
+        # A plain name can only be called if it is bound at module level or by a
+        # def in a function (methods are not plain names); an attribute call
+        # needs ``.name`` written (whitespace after the dot is not looked for).
+        bound = set(mod.toplevel)
+        bound.update(mod.imports.names)
+        bound.update(f.name for f in mod.functions if f.parents and f.cls is None)
+        present = [name for name in names if (name in text if name in bound else "." + name in text)]
         if not present:
             return
         calls = mod.calls_near(lines_holding(text, present))
     else:
         calls = mod.calls
     candidates: dict[int, Scope] = {}
+    candidates_nodes: list[ast.Call] = []
     for call, scope in calls:
         if _last_name(call.func) in names:
             candidates[id(call)] = scope
+            candidates_nodes.append(call)
     if not candidates:
         return
     # next(dep()) / anext(dep()) / dep().__next__(): in the same expression
@@ -708,7 +716,8 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
         why = "the loop runs its cleanup once it is collected" if is_async else "its cleanup runs at once"
         yield finding(call, FAD210, form=form, func=dep, why=why)
     # for x in dep() / async for / with dep() / async with
-    for node in walk([mod.tree]):
+    lines = sorted({node.lineno for node in candidates_nodes})
+    for node in _statements_spanning(mod.tree, lines):
         if isinstance(node, (ast.For, ast.AsyncFor)):
             exprs = [node.iter]
             loop = True
@@ -735,6 +744,30 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
                 form = f"{prefix}with {dotted(expr.func)}()"
                 why = "a generator is not a context manager"
             yield finding(expr, FAD210, form=form, func=dep, why=why)
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements_spanning(tree: ast.Module, lines: list[int]) -> Iterator[ast.AST]:
+    """Every statement (or clause) of ``tree`` spanning one of the sorted ``lines``.
+
+    Only statement blocks are entered, and only those spanning such a line.
+    """
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        first = getattr(node, "lineno", None)
+        if first is not None:  # (match_case has no position: look inside)
+            index = bisect.bisect_left(lines, first)
+            last = getattr(node, "end_lineno", None)
+            if index == len(lines) or (last is not None and lines[index] > last):
+                continue
+        yield node
+        for name in _BLOCKS:
+            block = getattr(node, name, None)
+            if block.__class__ is list:
+                stack.extend(block)
 
 
 def _last_name(expr: ast.expr) -> Optional[str]:
