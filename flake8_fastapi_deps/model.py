@@ -419,7 +419,9 @@ def build_module(
                 if kind is ast.Assign or kind is ast.AnnAssign:
                     assert isinstance(node, (ast.Assign, ast.AnnAssign))
                     if cls is not None and not scope:
-                        if isinstance(node.value, ast.Call):
+                        if isinstance(node.value, ast.Call) and (
+                            eager or (near and _on_lines(wanted, node, node))
+                        ):
                             pending.append((len(calls), node, scope))
                     else:
                         _assignment(mod, node, scope, at_module)
@@ -449,7 +451,8 @@ def build_module(
                     mod.toplevel[node.name] = node
                 elif scope:
                     _bind(mod, scope, node.name, None)
-                pending.append((len(calls), node, scope))
+                if eager or (near and _signature_on_lines(wanted, node)):
+                    pending.append((len(calls), node, scope))
                 outer_parts: list[ast.AST] = [*node.decorator_list, node.args]
                 if node.returns is not None:
                     outer_parts.append(node.returns)
@@ -519,6 +522,13 @@ def _import(
         else:
             mod.toplevel[local] = node
             mod.type_checking_names.discard(local)
+
+
+def _signature_on_lines(lines: list[int], node: FunctionNode) -> bool:
+    """Does the parameter list of ``node`` (from its ``def`` line to its first body
+    line) span one of ``lines``?  Its markers can only be written there."""
+    index = bisect.bisect_left(lines, node.lineno)
+    return index < len(lines) and lines[index] <= node.body[0].lineno
 
 
 def _on_lines(lines: list[int], node: ast.AST, statement: ast.AST) -> bool:

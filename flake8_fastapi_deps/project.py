@@ -699,7 +699,17 @@ class Project:
             )
         if not isinstance(expr, ast.Name):
             return False
-        name = expr.id
+        # the same object decorates many routes: answer each name once per scope
+        memo = mod.cache.get("router_names")
+        if not isinstance(memo, dict):
+            memo = mod.cache["router_names"] = {}
+        key = (expr.id, id(scope[-1]) if scope else 0, strict)
+        known = memo.get(key)
+        if known is None:
+            known = memo[key] = self._is_router_name(mod, expr.id, scope, strict)
+        return bool(known)
+
+    def _is_router_name(self, mod: ModuleInfo, name: str, scope: Scope, strict: bool) -> bool:
         for func in reversed(scope):
             values = mod.assignments.get(id(func), {}).get(name)
             for param, _ in iter_params(func):

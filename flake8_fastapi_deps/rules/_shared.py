@@ -70,8 +70,10 @@ def may_declare_markers(mod: ModuleInfo, info: FunctionInfo) -> bool:
     resolving, and only when the name can lead to a module-level value: see
     :func:`_may_name_alias`.
     """
-    own = marker_call_ids(mod)
     args = info.node.args
+    if not (args.args or args.posonlyargs or args.kwonlyargs or args.vararg or args.kwarg):
+        return False
+    own = marker_call_ids(mod)
     if own:
         if any(id(d) in own for d in args.defaults) or any(
             d is not None and id(d) in own for d in args.kw_defaults
