@@ -135,21 +135,26 @@ def _triple_quoted(data: bytes) -> list[int]:
     compares its answers with the parse over the corpus.
     """
     bounds: list[int] = []
-    opened: Optional[bytes] = None
-    for match in _TRIPLE.finditer(data):
-        quote = match.group()
-        if opened is None:
-            opened = quote
-            bounds.append(match.start())
-        elif quote == opened:  # the other kind inside the string is text
-            bounds.append(match.end())
-            opened = None
-    if opened is not None:
-        bounds.pop()  # unterminated: leave the rest as code
+    double = data.find(_DOUBLE)
+    single = data.find(_SINGLE)
+    while double >= 0 or single >= 0:
+        start, quote = (double, _DOUBLE) if single < 0 or 0 <= double < single else (single, _SINGLE)
+        close = data.find(quote, start + 3)
+        if close < 0:
+            return bounds  # unterminated: leave the rest as code
+        bounds.extend((start, close + 3))
+        position = close + 3
+        # look again only for a kind whose next occurrence was passed (a kind
+        # that does not occur is never searched again: no quadratic scans)
+        if 0 <= double < position:
+            double = data.find(_DOUBLE, position)
+        if 0 <= single < position:
+            single = data.find(_SINGLE, position)
     return bounds
 
 
-_TRIPLE = re.compile(rb'"""|\'\'\'')
+_DOUBLE = b'"' * 3
+_SINGLE = b"'" * 3
 
 
 def _assigned(data: bytes, name: bytes) -> bool:
