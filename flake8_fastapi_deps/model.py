@@ -230,26 +230,11 @@ def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
     entered.  For a function, its decorators, defaults and annotations are
     skipped: they belong to the enclosing scope.  Iterative, in source order.
     """
-    if isinstance(root, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        stack: list[ast.AST] = list(reversed(root.body))
-    elif isinstance(root, ast.Lambda):
-        stack = [root.body]
-    else:
-        stack = children(root)
-        stack.reverse()
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, _SCOPE_NODES):
-            continue
-        below = children(node)
-        if below:
-            below.reverse()
-            stack.extend(below)
+    return iter(own_node_list(root))
 
 
 def own_node_list(root: ast.AST) -> list[ast.AST]:
-    """``list(own_nodes(root))``, built without a generator (same order)."""
+    """:func:`own_nodes` as a list, built in one loop (no generator)."""
     if isinstance(root, (ast.FunctionDef, ast.AsyncFunctionDef)):
         stack: list[Optional[ast.AST]] = list(reversed(root.body))
     elif isinstance(root, ast.Lambda):
@@ -321,23 +306,24 @@ def marker_lines(text: Union[str, bytes]) -> list[int]:
                 if alias is not None:
                     aliases.append(alias.group(1))
             found = text.find(word, end)
-    for name in aliases:
-        found = text.find(name)
-        while found >= 0:
-            positions.append(found)
-            found = text.find(name, found + len(name))
+    positions.extend(_occurrences(text, aliases))
     return _line_numbers(text, positions)
 
 
 def lines_holding(text: str, words: Iterable[str]) -> list[int]:
     """Sorted numbers of the lines of ``text`` on which one of ``words`` occurs."""
+    return _line_numbers(text, _occurrences(text, words))
+
+
+def _occurrences(text: str, words: Iterable[str]) -> list[int]:
+    """Offsets of every (non-overlapping) occurrence of each of ``words`` in ``text``."""
     positions: list[int] = []
     for word in words:
         found = text.find(word)
         while found >= 0:
             positions.append(found)
             found = text.find(word, found + len(word))
-    return _line_numbers(text, positions)
+    return positions
 
 
 def _line_numbers(text: str, positions: list[int]) -> list[int]:

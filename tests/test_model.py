@@ -139,11 +139,35 @@ def test_calls_near_finds_every_call_written_on_the_lines() -> None:
     assert checked > 200
 
 
-def test_own_node_list_equals_own_nodes() -> None:
+def _own_nodes_reference(root: ast.AST) -> list[ast.AST]:
+    """The definition of ``own_nodes``, written recursively with the ast module's own walk."""
+    found: list[ast.AST] = []
+
+    def visit(node: ast.AST) -> None:
+        found.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            for child in ast.iter_child_nodes(node):
+                if not isinstance(child, ast.expr_context):
+                    visit(child)
+
+    if isinstance(root, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        tops: list[ast.AST] = list(root.body)
+    elif isinstance(root, ast.Lambda):
+        tops = [root.body]
+    else:
+        tops = [c for c in ast.iter_child_nodes(root) if not isinstance(c, ast.expr_context)]
+    for top in tops:
+        visit(top)
+    return found
+
+
+def test_own_nodes_walks_a_scope_in_source_order() -> None:
     checked = 0
     for _, _, tree in sources(FIXTURES):
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.If)):
-                assert own_node_list(node) == list(own_nodes(node))
+                expected = _own_nodes_reference(node)
+                assert own_node_list(node) == expected
+                assert list(own_nodes(node)) == expected
                 checked += 1
     assert checked > 500
