@@ -39,15 +39,16 @@ _STATEMENT_HOLDERS: tuple[type, ...] = (ast.stmt, ast.excepthandler) + tuple(
     getattr(ast, name) for name in ("match_case",) if hasattr(ast, name)
 )
 
+# fields of a statement or clause that hold statements
+BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
 # statement classes that hold no statements (every child is an expression)
-_BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
 _SIMPLE_STATEMENTS = frozenset(
     cls
     for cls in vars(ast).values()
     if isinstance(cls, type)
     and issubclass(cls, ast.stmt)
     and cls is not ast.stmt
-    and not _BLOCK_FIELDS.intersection(getattr(cls, "_fields", ()))
+    and not BLOCK_FIELDS.intersection(getattr(cls, "_fields", ()))
 )
 
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple, Optional, Union
 
 from ..base import Finding, Rule, finding
 from ..model import (
+    BLOCK_FIELDS,
     FunctionInfo,
     ModuleInfo,
     Scope,
@@ -746,9 +747,6 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
             yield finding(expr, FAD210, form=form, func=dep, why=why)
 
 
-_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
-
-
 def _statements_spanning(tree: ast.Module, lines: list[int]) -> Iterator[ast.AST]:
     """Every statement (or clause) of ``tree`` spanning one of the sorted ``lines``.
 
@@ -764,7 +762,7 @@ def _statements_spanning(tree: ast.Module, lines: list[int]) -> Iterator[ast.AST
             if index == len(lines) or (last is not None and lines[index] > last):
                 continue
         yield node
-        for name in _BLOCKS:
+        for name in BLOCK_FIELDS:
             block = getattr(node, name, None)
             if block.__class__ is list:
                 stack.extend(block)
