@@ -273,6 +273,39 @@ def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatch(name, pat) for pat in patterns)
 
 
+_NESTED_MARKERS = frozenset((*ROOT_MARKERS, "pyvenv.cfg"))
+
+
+def _list_python_files(root: str, found: list[str]) -> None:
+    """Append the ``.py`` files below ``root`` to ``found``, folders in sorted
+    pre-order (files of a folder, then its subfolders), as ``os.walk`` would."""
+    stack = [root]
+    while stack and len(found) < MAX_PROJECT_FILES:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        if directory != root and any(e.name in _NESTED_MARKERS for e in entries):
+            continue  # a project of its own, or a virtual environment
+        names: list[str] = []
+        folders: list[str] = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                if name.endswith(".py"):
+                    names.append(name)
+            elif not name.startswith(".") and name not in _SKIP_DIRS and not entry.is_symlink():
+                folders.append(name)
+        found.extend(os.path.join(directory, name) for name in sorted(names))
+        stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
+
+
 def read_source(path: str) -> Optional[bytes]:
     """The bytes of a Python file we may parse, or None (quietly) if we may not.
 
@@ -454,29 +487,17 @@ class Project:
             self._module_files.clear()  # absolute names may now resolve elsewhere
 
     def files(self) -> list[str]:
-        """Every Python file below the root (bounded; no symlinked directories)."""
-        if self._files is not None:
-            return self._files
-        found: list[str] = []
-        if self.root is not None:
-            for directory, dirs, names in os.walk(self.root, followlinks=False):
-                dirs[:] = sorted(
-                    d
-                    for d in dirs
-                    if not d.startswith(".")
-                    and d not in _SKIP_DIRS
-                    and not exists(os.path.join(directory, d, "pyvenv.cfg"))
-                    # a nested folder with its own root marker is another project
-                    and not any(
-                        exists(os.path.join(directory, d, m)) for m in ROOT_MARKERS
-                    )
-                )
-                for name in sorted(names):
-                    if name.endswith(".py"):
-                        found.append(os.path.join(directory, name))
-                if len(found) >= MAX_PROJECT_FILES:
-                    break
-        self._files = found[:MAX_PROJECT_FILES]
+        """Every Python file below the root (bounded; no symlinked directories).
+
+        Folders are skipped when hidden, in :data:`_SKIP_DIRS`, or holding a
+        root marker or ``pyvenv.cfg`` of their own (another project, a virtual
+        environment).  One directory listing per folder answers all of it.
+        """
+        if self._files is None:
+            found: list[str] = []
+            if self.root is not None:
+                _list_python_files(self.root, found)
+            self._files = found[:MAX_PROJECT_FILES]
         return self._files
 
     def module_file(self, importer: Optional[str], dotted_name: str) -> Optional[str]:

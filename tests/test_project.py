@@ -107,6 +107,40 @@ def test_absolute_relative_and_src_layout_resolution(tmp_path: Path) -> None:
     assert proj.resolve(mod, names["fastapi.Depends"]) == ExternalSym("fastapi.Depends")
 
 
+def test_project_files_skip_nested_projects_venvs_hidden_and_linked_folders(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "b.py": "",
+            "a.py": "",
+            "notes.txt": "",
+            "pkg/__init__.py": "",
+            "pkg/sub/z.py": "",
+            "pkg/m.py": "",
+            "other/setup.py": "",  # a project of its own
+            "other/x.py": "",
+            "gitted/.git": "",  # a .git file (a worktree) marks a project too
+            "gitted/y.py": "",
+            "venv/pyvenv.cfg": "",
+            "venv/lib/site.py": "",
+            ".hidden/h.py": "",
+            "node_modules/n.py": "",
+            "build/g.py": "",
+        },
+    )
+    (tmp_path / "linked").symlink_to(tmp_path / "pkg", target_is_directory=True)
+    (tmp_path / "alias.py").symlink_to(tmp_path / "a.py")
+    rel = [
+        os.path.relpath(f, tmp_path)
+        for f in project.Project(str(tmp_path), Options()).files()
+    ]
+    # folders in sorted pre-order: a folder's files, then its subfolders
+    assert rel == [
+        "a.py", "alias.py", "b.py", "pkg/__init__.py", "pkg/m.py", "pkg/sub/z.py",
+    ]
+
+
 def test_each_file_parsed_once_per_process(tmp_path: Path) -> None:
     files = {
         "pyproject.toml": "",
