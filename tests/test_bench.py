@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -34,3 +37,35 @@ def test_bench_smoke() -> None:
     assert inproc["files_linted"] >= 1
     assert inproc["files_analysed"] >= 1  # the fixtures are FastAPI code
     assert 0 <= inproc["index_s"] <= inproc["plugin_s"]
+
+
+def test_instruction_counts_are_read_from_callgrind_output() -> None:
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        import instructions
+    finally:
+        sys.path.pop(0)
+    stderr = (
+        "==77== Callgrind, a call-graph generating cache profiler\n==77== Events    : Ir\n"
+        "==77== Collected : 915446438\n==77== \n==77== I   refs:      915,446,438\n"
+    )
+    assert instructions.collected(stderr) == 915446438
+    assert instructions.collected("valgrind: command not found\n") is None
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_instruction_counts_with_and_without_the_plugin() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH.parent / "instructions.py"), str(FIXTURES / "FAD001.py"), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    counts = {r["config"]: r["instructions"] for r in result["runs"]}
+    assert set(counts) == {"with", "without"}
+    # the plugin is imported and finds FAD001 cases: more work than flake8 alone
+    assert counts["with"] > counts["without"] > 0
+    assert result["overhead"]["with"] == counts["with"] / counts["without"] - 1
