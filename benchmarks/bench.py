@@ -544,14 +544,31 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def split_extra(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Our arguments, and those after ``--`` (passed to flake8 as they are)."""
+    if "--" not in argv:
+        return argv, []
+    cut = argv.index("--")
+    return argv[:cut], argv[cut + 1:]
+
+
+def emit(result: dict[str, Any], json_target: Optional[str], text: Callable[[dict[str, Any]], str]) -> None:
+    """``--json`` handling: JSON to stdout (``-``), else the text report and, with FILE, JSON there."""
+    if json_target == "-":
+        json.dump(result, sys.stdout, indent=2)
+        print()
+        return
+    print(text(result))
+    if json_target:
+        with open(json_target, "w", encoding="utf-8") as handle:
+            json.dump(result, handle, indent=2)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == [_LAUNCH]:
         return _launch(argv[1:])
-    extra: list[str] = []
-    if "--" in argv:
-        cut = argv.index("--")
-        argv, extra = argv[:cut], argv[cut + 1:]
+    argv, extra = split_extra(argv)
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -629,14 +646,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     }
     if not ns.no_inprocess:
         result["inprocess"] = inprocess(ns)
-    if ns.json == "-":
-        json.dump(result, sys.stdout, indent=2)
-        print()
-    else:
-        print(render(result))
-        if ns.json:
-            with open(ns.json, "w", encoding="utf-8") as handle:
-                json.dump(result, handle, indent=2)
+    emit(result, ns.json, render)
     for run in runs:
         if crashed(run):
             print(f"--- crashed run (exit {run['exit_code']}):\n{run['stderr']}", file=sys.stderr)

@@ -26,7 +26,6 @@ or 2 if a run failed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -95,10 +94,7 @@ def render(result: dict[str, Any]) -> str:
 
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    extra: list[str] = []
-    if "--" in argv:
-        cut = argv.index("--")
-        argv, extra = argv[:cut], argv[cut + 1:]
+    argv, extra = bench.split_extra(argv)
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -131,21 +127,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         "configs": configs,
         "runs": runs,
     }
-    base = runs[1]["instructions"]
+    base = next(r["instructions"] for r in runs if r["config"] == bench.WITHOUT)
     result["overhead"] = {
         r["config"]: (r["instructions"] / base - 1 if base and r["instructions"] else None)
         for r in runs
         if r["config"] != bench.WITHOUT
     }
     failed = [r for r in runs if r["instructions"] is None or r["exit_code"] not in (0, 1)]
-    if ns.json == "-":
-        json.dump(result, sys.stdout, indent=2)
-        print()
-    else:
-        print(render(result))
-        if ns.json:
-            with open(ns.json, "w", encoding="utf-8") as handle:
-                json.dump(result, handle, indent=2)
+    bench.emit(result, ns.json, render)
     for run in failed:
         print(f"--- {run['config']} failed (exit {run['exit_code']}):\n{run['stderr']}", file=sys.stderr)
     return 2 if failed else 0
