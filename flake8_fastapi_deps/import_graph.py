@@ -114,6 +114,10 @@ class ImportGraph:
         self._chains: dict[str, frozenset[str]] = {}
         self._text_index: dict[str, list[str]] = {}
         self.scratch: dict[str, object] = {}  # per-project results of rules built on the graph
+        # Trees of router-hint files parsed for their exact edges, lent to the
+        # rule that asks next whether they are router modules (see take_parsed);
+        # dropped once the component is settled, never kept for the run.
+        self._parsed: dict[str, tuple[bytes, ast.Module]] = {}
 
     # ----------------------------------------------------------------- exact edges
 
@@ -145,7 +149,19 @@ class ImportGraph:
         if data is None:
             return None
         self.project.parse_count += 1
-        return self._parse_source(data, path)
+        tree = self._parse_source(data, path)
+        if tree is not None and self.router_hint(path):
+            # FAD301 models router-hint members of a cycle next: parse once
+            self._parsed[path] = (data, tree)
+        return tree
+
+    def take_parsed(self, path: str) -> Optional[tuple[bytes, ast.Module]]:
+        """The bytes and tree of ``path`` if the graph has just parsed it, handed over once."""
+        return self._parsed.pop(path, None)
+
+    def drop_parsed(self) -> None:
+        """Forget the trees no caller took (they must not live for the whole run)."""
+        self._parsed.clear()
 
     def successors(self, path: str, module: Optional[ModuleInfo] = None) -> tuple[str, ...]:
         seen: dict[str, None] = {}

@@ -393,10 +393,13 @@ class Project:
         real = real_path(path)
         return real == self.root or real.startswith(self.root + os.sep)
 
-    def module_at(self, path: str, data: Optional[bytes] = None) -> Optional[ModuleInfo]:
+    def module_at(
+        self, path: str, data: Optional[bytes] = None, tree: Optional[ast.Module] = None
+    ) -> Optional[ModuleInfo]:
         """The parsed module at ``path``; None when it is unusable or outside the root.
 
-        ``data``: the file's bytes when the caller has just read them.
+        ``data``: the file's bytes when the caller has just read them; ``tree``:
+        their syntax tree when the caller has just parsed them (with ``data``).
         """
         real = real_path(path)
         if real in self._modules:
@@ -410,9 +413,11 @@ class Project:
         if self.inside(real) and real.endswith(".py"):
             if data is None:
                 data = read_source(real)
-            tree = parse_source(data, real) if data is not None else None
-            if tree is not None:
-                self.parse_count += 1
+            if tree is None:
+                tree = parse_source(data, real) if data is not None else None
+                if tree is not None:
+                    self.parse_count += 1
+            if tree is not None and data is not None:
                 try:
                     mod = build_module(tree, real, data)
                     mod.source_hash = hash(data)

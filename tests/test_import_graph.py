@@ -88,6 +88,30 @@ def test_only_files_of_candidate_cycles_are_parsed(tmp_path: Path) -> None:
     assert project_for(str(main), Options()).parse_count == 0
 
 
+def test_each_cycle_member_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tree parsed for a router module's import edges also answers "is it a router?"."""
+    _write(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/users.py": "from fastapi import APIRouter\n\nfrom app import auth\n\nrouter = APIRouter()\n",
+            "app/auth.py": "from fastapi import APIRouter\n\nfrom app import users\n\nrouter = APIRouter()\n",
+        },
+    )
+    parsed: list[str] = []
+    original = project.parse_source
+
+    def counting(data: bytes, path: str) -> ast.Module | None:
+        parsed.append(os.path.basename(path))
+        return original(data, path)
+
+    monkeypatch.setattr(project, "parse_source", counting)
+    project.clear_cache()  # a graph built from now on reads through the counter
+    found = _messages(tmp_path / "app" / "auth.py")
+    assert len(found) == 1 and "app.auth -> app.users -> app.auth" in found[0]
+    assert parsed == ["users.py"]  # auth.py is the linted file: flake8's tree is used
+
+
 def test_text_scan_is_a_superset_of_module_level_imports() -> None:
     text = '''
 import a.b, c as d

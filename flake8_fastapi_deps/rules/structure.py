@@ -233,10 +233,13 @@ def _circular_imports(ctx: FileContext) -> Iterator[Finding]:
     graph = project.import_graph()
     if not graph.may_be_in_router_cycle(path, ctx.module):
         return
-    members = graph.component(path, ctx.module)
-    if len(members) < 2:
-        return
-    routers = _routers_in(project, graph, path, members)
+    try:
+        members = graph.component(path, ctx.module)
+        if len(members) < 2:
+            return
+        routers = _routers_in(project, graph, path, members)
+    finally:
+        graph.drop_parsed()
     if not routers:
         return
     inside = set(members)
@@ -274,7 +277,8 @@ def _routers_in(
         if not graph.router_hint(member):
             continue
         known = project.cached_module(member) is not None
-        mod = project.module_at(member)
+        parsed = None if known else graph.take_parsed(member)
+        mod = project.module_at(member, *parsed) if parsed else project.module_at(member)
         if mod is not None and _is_router_module(project, mod):
             found.add(member)
         if not known:
