@@ -45,6 +45,18 @@ def own_calls(mod: ModuleInfo, node: FunctionNode) -> list[ast.Call]:
     return found
 
 
+def own_awaited(mod: ModuleInfo, node: FunctionNode) -> frozenset[int]:
+    """``id`` of every expression awaited in :func:`own_body` (``await <expr>``)."""
+    cache = mod.cache.setdefault("fad_own_awaited", {})
+    assert isinstance(cache, dict)
+    found = cache.get(id(node))
+    if found is None:
+        found = cache[id(node)] = frozenset(
+            id(n.value) for n in own_body(mod, node) if n.__class__ is ast.Await
+        )
+    return found
+
+
 def marker_functions(project: Project, mod: ModuleInfo) -> list[FunctionInfo]:
     """The functions of ``mod`` whose signature declares a dependency marker (cached)."""
     cached = mod.cache.get("fad_marker_functions")

@@ -27,7 +27,7 @@ from ..names import dotted
 from ..nodes import walk
 from ..options import Options
 from ..project import ClassSym, ExternalSym, FuncSym, Project, Symbol, ValueSym
-from ._shared import own_body
+from ._shared import own_awaited, own_body, own_calls
 
 if TYPE_CHECKING:
     from ..checker import FileContext
@@ -288,14 +288,11 @@ def _is_builtin(mod: ModuleInfo, expr: ast.expr, name: str, scope: Scope) -> boo
 def _event_loops(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     mod = ctx.module
     scope = _scope(info)
-    where = _where(ctx, info)
     reported: set[int] = set()  # loop calls already reported
     sets_loop = False
     candidates: list[tuple[ast.Call, str]] = []
     runs: list[ast.Call] = []
-    for node in _body(mod, info.node):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in own_calls(mod, info.node):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "run_until_complete":
             runs.append(node)
@@ -307,6 +304,9 @@ def _event_loops(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
             sets_loop = True
         elif name in _LOOP_RUNNERS or name in _NEW_LOOP or name in _GET_LOOP or name in _RUNNING_LOOP:
             candidates.append((node, name))
+    if not candidates and not runs:
+        return
+    where = _where(ctx, info)
     for call, name in candidates:
         problem = fix = None
         if info.is_async:
@@ -354,15 +354,12 @@ def _assigned_only_from(mod: ModuleInfo, expr: ast.expr, scope: Scope, calls: se
 def _blocking_calls(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     mod = ctx.module
     project = ctx.project
+    calls = own_calls(mod, info.node)
+    if not calls:
+        return
     scope = _scope(info)
     where = _where(ctx, info)
-    awaited: set[int] = set()
-    calls: list[ast.Call] = []
-    for node in _body(mod, info.node):
-        if isinstance(node, ast.Await):
-            awaited.add(id(node.value))
-        elif isinstance(node, ast.Call):
-            calls.append(node)
+    awaited = own_awaited(mod, info.node)
     clients = _ClientNames(project, mod, info)
     for call in calls:
         if id(call) in awaited:
@@ -585,8 +582,16 @@ def _blocking_chain(project: Project, sym: FuncSym, budget: int) -> Optional[tup
 def _sync_sessions(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     project = ctx.project
     mod = ctx.module
+    # a session comes from a parameter's annotation or its dependency: a
+    # parameter with neither, or no parameter at all, needs no walk of the body
+    params = {
+        param.arg
+        for param, default in iter_params(info.node)
+        if param.annotation is not None or default is not None
+    }
+    if not params:
+        return
     used = _blocking_uses(ctx, info)
-    params = {param.arg for param, _ in iter_params(info.node)}
     if not any(used.get(name, False) for name in params):
         return  # no parameter is queried here: no need to know their types
     for decl in project.signature(mod, info):
