@@ -45,6 +45,7 @@ _IMPLICIT = re.compile(
 _DEF = re.compile(rb"def[ \t]+(\w+)")
 _CLASS = re.compile(rb"class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:")
 _IMPORT = re.compile(rb"import\b")
+_DEFINES = re.compile(rb"(?:^|[ \t])(?:def|class)[ \t]+$")
 _YIELD = re.compile(rb"yield\b")
 _IDENTIFIER = re.compile(rb"\w")
 _ASSIGNMENT_TAIL = re.compile(rb"[ \t]*(?::[^=\n]*)?=(?!=)")
@@ -82,6 +83,7 @@ def local_declarations(data: bytes) -> Optional[LocalDeclarations]:
         m.start() for pattern in _MARKERS for m in pattern.finditer(data) if _word_start(data, m.start())
     )
     heads: set[bytes] = set()
+    definitions: set[int] = set()
     indirect = False
     strings = _triple_quoted(data) if markers else []
     for position in markers:
@@ -91,6 +93,9 @@ def local_declarations(data: bytes) -> Optional[LocalDeclarations]:
             continue  # a comment, or Markdown in a docstring (a backtick is never code)
         if bisect.bisect_right(strings, position) % 2:
             continue  # inside a triple-quoted string: a docstring's example
+        if _DEFINES.search(prefix):
+            definitions.add(position)
+            continue  # ``def Depends(...)``: a definition (fastapi's own source) calls nothing
         argument = _ARGUMENT.match(data, end)
         if argument is None:
             if _ALIASED.match(data, end):
@@ -116,12 +121,27 @@ def local_declarations(data: bytes) -> Optional[LocalDeclarations]:
     for head in heads:
         if head in external or head in classes:
             continue
-        if head in imported or not (head in def_names or _assigned(data, head)):
-            return None  # imported from the project, or bound in a way we cannot see
+        if head in imported:
+            return None  # imported from the project: the parse resolves it
+        if head in def_names or _assigned(data, head):
+            continue
+        if _class_named(data, head):
+            return None  # a class whose methods may come from another module
+        # Bound by none of the statements the index resolves (a def, a class, an
+        # import, ``name = ...``): a parameter, a loop variable, a builtin or a
+        # constant (``Depends(None if ... else dep)``).  The parse resolves such a
+        # name to no function at all, so it names nothing in another module.
+    if definitions:
+        markers = [m for m in markers if m not in definitions]
     return LocalDeclarations(
         _gate_names(data, defs, markers),
         _yield_names(data, defs, heads, indirect or bool(heads & classes)),
     )
+
+
+def _class_named(data: bytes, name: bytes) -> bool:
+    """Is there a ``class name`` statement in ``data``?"""
+    return any(match.group(1) == name for match in _CLASS.finditer(data))
 
 
 def _triple_quoted(data: bytes) -> list[int]:

@@ -93,8 +93,9 @@ def test_local_functions_and_classes_need_no_parse() -> None:
         # a local class whose base comes from the project (its __call__ may be there)
         "from fastapi import Depends\nfrom .base import Base\nclass C(Base): ...\n"
         "def r(c=Depends(C())): ...\n",
-        # a parameter: unknown
-        "from fastapi import Depends\ndef make(dep):\n    def r(x=Depends(dep)): ...\n",
+        # a class that may inherit its methods from another module
+        "from fastapi import Depends\nfrom .base import Base\nclass C(Base): ...\n"
+        "def r(x=Depends(C.check)): ...\n",
         # a real marker after a closed docstring
         '"""Module doc."""\nfrom fastapi import Depends\nfrom .deps import get_db\n'
         'def r(db=Depends(get_db)):\n    """Uses Depends(get_db)."""\n',
@@ -120,10 +121,33 @@ def test_needs_parse(source: str) -> None:
         'def f():\n    """Example:\n\n        app = FastAPI(dependencies=[Depends(verify)])\n    """\n'
         "from fastapi import Depends\n"
         "X = \'\'\'\nDepends(other.dep)\n\'\'\'\n",
+        # the definitions in fastapi's own source
+        "from fastapi import params\n\n\ndef Depends(  # noqa: N802\n    dependency=None,\n"
+        "):\n    return params.Depends(dependency=dependency)\n",
     ],
 )
 def test_bare_references_declare_nothing(source: str) -> None:
     assert local_declarations(source.encode()) is not None
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # a parameter
+        "from fastapi import Depends\ndef make(dep):\n    def r(x=Depends(dep)): ...\n",
+        # a loop variable
+        "from fastapi import Depends\ndef make(deps):\n    for dep in deps:\n"
+        "        def r(x=Depends(dep)): ...\n",
+        # a constant in a conditional expression
+        "from fastapi import Depends\ndef dep(): ...\ndef make(flag):\n"
+        "    def r(x=Depends(\n        None if flag else dep\n    )): ...\n",
+    ],
+)
+def test_unbound_names_declare_nothing_elsewhere(source: str) -> None:
+    """The index resolves such a name to no function: no other module is named."""
+    found = local_declarations(source.encode())
+    assert found is not None
+    assert found.yield_names == frozenset()
 
 
 def _python_files(folder: Path) -> list[Path]:
