@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -37,6 +38,37 @@ def test_bench_smoke() -> None:
     assert inproc["files_linted"] >= 1
     assert inproc["files_analysed"] >= 1  # the fixtures are FastAPI code
     assert 0 <= inproc["index_s"] <= inproc["plugin_s"]
+
+
+def _parses(path: Path) -> bool:
+    try:
+        ast.parse(path.read_bytes())
+    except SyntaxError:
+        return False
+    return True
+
+
+def test_same_process_smoke() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable, str(BENCH.parent / "same_process.py"), str(FIXTURES),
+            "--rounds=2", "--warmup=0", "--startup=1", "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert len(result["with_runs_s"]) == len(result["without_runs_s"]) == 2
+    assert result["paired_rounds"] == [
+        w / wo for w, wo in zip(result["with_runs_s"], result["without_runs_s"])
+    ]
+    # the plugin saw every fixture file this Python can parse in the "with" runs (and none
+    # in the others: the script checks that)
+    assert result["files_checked"] == [sum(_parses(path) for path in FIXTURES.rglob("*.py"))]
+    assert set(result["startup"]) == {"with", "without"}
 
 
 def test_instruction_counts_are_read_from_callgrind_output() -> None:
