@@ -71,6 +71,25 @@ def test_same_process_smoke() -> None:
     assert set(result["startup"]) == {"with", "without"}
 
 
+def test_check_only_smoke() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH.parent / "check_only.py"), str(FIXTURES), "--reps=2", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["files"] == sum(_parses(path) for path in FIXTURES.rglob("*.py"))
+    assert len(result["reps"]) == 2
+    # a cold index gives the same findings every time, and the fixtures have some
+    assert len(result["findings"]) == 1 and result["findings"][0] > 0
+    parts = result["median_parts_s"]
+    assert {"adopt", "declarations", "structure"} <= set(parts)
+    assert sum(parts.values()) <= result["median_rep_total_s"]
+
+
 def test_instruction_counts_are_read_from_callgrind_output() -> None:
     sys.path.insert(0, str(BENCH.parent))
     try:

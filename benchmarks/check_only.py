@@ -1,0 +1,181 @@
+"""Time the plugin's ``check()`` alone over a tree, outside flake8, per rule family.
+
+    python benchmarks/check_only.py PATH [--reps 7] [--warm] [--all-codes] [--json [FILE]]
+
+``bench.py`` answers "what does flake8 cost with the plugin?", but one flake8
+run over a large tree takes seconds and moves by several percent on a shared
+machine.  When working on the plugin's own speed, a faster and steadier
+figure helps: this script reads and parses every ``.py`` file under PATH
+once (not timed), then calls ``checker.check`` on each, in path order, as
+flake8 ``-j1`` would, ``--reps`` times.  Before each repetition the plugin's
+per-process caches are emptied (the project index is built cold, as in a new
+flake8 process); ``--warm`` keeps them after the first repetition, which
+leaves only the per-file work.
+
+Reported: the minimum and median total CPU seconds, findings per run, and
+for the median repetition the time in ``Project.adopt`` (modelling the linted
+file) and in each rule family, the rest being the per-file glue of
+``checker``.  Timers wrap the functions from here; the plugin has none.
+``--all-codes`` runs the opt-in codes too (default: flake8's default
+selection).  Dependencies: the standard library and the plugin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import statistics
+import sys
+import time
+import warnings
+from collections import Counter
+from dataclasses import replace
+from typing import Any, Callable, Iterator, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench  # noqa: E402  (the argument split and the report output are shared)
+
+_clock = time.process_time
+
+
+def python_files(path: str) -> list[str]:
+    """``.py`` files under ``path`` in sorted walk order (hidden folders and caches skipped)."""
+    if os.path.isfile(path):
+        return [path]
+    found: list[str] = []
+    for folder, dirs, names in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        found.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".py"))
+    return found
+
+
+def load(paths: list[str]) -> list[tuple[ast.Module, str, list[str]]]:
+    """(tree, path, lines) of every file that reads as UTF-8 and parses."""
+    loaded = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=path)
+        except (OSError, SyntaxError, ValueError):  # (UnicodeDecodeError is a ValueError)
+            continue
+        loaded.append((tree, path, text.splitlines(keepends=True)))
+    return loaded
+
+
+class _Timed:
+    """A rule family whose ``check`` adds its time to a counter."""
+
+    def __init__(self, family: Any, spent: Counter[str]) -> None:
+        self._family = family
+        self._name = family.__name__.rsplit(".", 1)[-1]
+        self._spent = spent
+
+    def check(self, ctx: Any) -> Iterator[Any]:
+        start = _clock()
+        found = list(self._family.check(ctx))
+        self._spent[self._name] += _clock() - start
+        return iter(found)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._family, name)
+
+
+def measure(ns: argparse.Namespace) -> dict[str, Any]:
+    from flake8_fastapi_deps import checker, project
+    from flake8_fastapi_deps.options import Options
+
+    files = load(python_files(ns.path))
+    options = replace(Options(), opt_in_selected=None if ns.all_codes else frozenset())
+    spent: Counter[str] = Counter()
+    families = checker.FAMILIES
+    adopt = project.Project.adopt
+
+    def timed_adopt(self: Any, *args: Any, **kwargs: Any) -> Any:
+        start = _clock()
+        try:
+            return adopt(self, *args, **kwargs)
+        finally:
+            spent["adopt"] += _clock() - start
+
+    checker.FAMILIES = tuple(_Timed(f, spent) for f in families)  # type: ignore[misc]
+    setattr(project.Project, "adopt", timed_adopt)  # noqa: B010
+    reps: list[dict[str, Any]] = []
+    try:
+        for number in range(ns.reps):
+            if number == 0 or not ns.warm:
+                project.clear_cache()
+                checker._TEST_FOLDERS.clear()
+                checker._TEST_NAMES.clear()
+            spent.clear()
+            findings = 0
+            start = _clock()
+            for tree, path, lines in files:
+                findings += len(checker.check(tree, path, lines, options))
+            total = _clock() - start
+            reps.append({"total_s": total, "findings": findings, "parts_s": dict(spent)})
+    finally:
+        checker.FAMILIES = families  # type: ignore[misc]
+        setattr(project.Project, "adopt", adopt)  # noqa: B010
+    measured = reps[1:] if ns.warm and len(reps) > 1 else reps
+    ordered = sorted(measured, key=lambda r: r["total_s"])
+    middle = ordered[(len(ordered) - 1) // 2]
+    return {
+        "path": ns.path,
+        "files": len(files),
+        "warm": ns.warm,
+        "all_codes": ns.all_codes,
+        "reps": reps,
+        "min_s": ordered[0]["total_s"],
+        "median_s": statistics.median(r["total_s"] for r in measured),
+        "findings": sorted({r["findings"] for r in reps}),
+        "median_parts_s": middle["parts_s"],
+        "median_rep_total_s": middle["total_s"],
+    }
+
+
+def render(result: dict[str, Any]) -> str:
+    cache = "warm caches" if result["warm"] else "caches emptied before each repetition"
+    lines = [
+        f"checker.check on {result['files']} files under {result['path']} ({cache})",
+        f"  total CPU  min {result['min_s']:.3f} s  median {result['median_s']:.3f} s"
+        f"   findings per run: {', '.join(map(str, result['findings']))}",
+        f"  median repetition ({result['median_rep_total_s']:.3f} s):",
+    ]
+    parts = result["median_parts_s"]
+    for name, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
+        lines.append(f"    {name:18} {seconds:.3f} s")
+    rest = result["median_rep_total_s"] - sum(parts.values())
+    lines.append(f"    {'(per-file glue)':18} {rest:.3f} s")
+    return "\n".join(lines)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    argv, _ = bench.split_extra(argv)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("path", help="source tree (or file)")
+    parser.add_argument("--reps", type=int, default=7, help="timed repetitions")
+    parser.add_argument("--warm", action="store_true", help="keep the caches after the first")
+    parser.add_argument("--all-codes", action="store_true", help="run the opt-in codes too")
+    parser.add_argument(
+        "--json", nargs="?", const="-", metavar="FILE", help="JSON to stdout, or to FILE"
+    )
+    ns = parser.parse_args(argv)
+    if ns.reps < 1:
+        parser.error("--reps must be at least 1")
+    ns.path = os.path.abspath(ns.path)
+    text: Callable[[dict[str, Any]], str] = render
+    bench.emit(measure(ns), ns.json, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
