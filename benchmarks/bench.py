@@ -91,8 +91,8 @@ def _is_ours(plugin: object) -> bool:
     )
 
 
-def _install_without_filter() -> None:
-    """Make flake8 (>= 5) blind to our entry point in this process."""
+def _install_without_filter(active: Callable[[], bool] = lambda: True) -> None:
+    """Make flake8 (>= 5) blind to our entry point in this process (while ``active()``)."""
     from flake8.plugins import finder
 
     original = finder.find_plugins
@@ -100,7 +100,8 @@ def _install_without_filter() -> None:
         return
 
     def find_plugins(*args: object, **kwargs: object) -> list[object]:
-        return [p for p in original(*args, **kwargs) if not _is_ours(p)]
+        found = original(*args, **kwargs)
+        return [p for p in found if not _is_ours(p)] if active() else found
 
     setattr(find_plugins, "_fad_filtered", True)
     finder.find_plugins = find_plugins
@@ -544,6 +545,21 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def script_parser(
+    doc: Optional[str], path_help: str = "source tree (or file) to lint"
+) -> argparse.ArgumentParser:
+    """The parser every benchmark script starts from: its docstring's first line, PATH, ``--json``."""
+    parser = argparse.ArgumentParser(
+        description=doc.split("\n\n")[0] if doc else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("path", help=path_help)
+    parser.add_argument(
+        "--json", nargs="?", const="-", metavar="FILE", help="JSON to stdout, or to FILE"
+    )
+    return parser
+
+
 def split_extra(argv: list[str]) -> tuple[list[str], list[str]]:
     """Our arguments, and those after ``--`` (passed to flake8 as they are)."""
     if "--" not in argv:
@@ -569,11 +585,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if argv[:1] == [_LAUNCH]:
         return _launch(argv[1:])
     argv, extra = split_extra(argv)
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("path", help="source tree (or file) to lint")
+    parser = script_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="measured runs per configuration")
     parser.add_argument("--warmup", type=int, default=1, help="unreported runs first (file cache)")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="flake8 --jobs (default 1)")
@@ -593,9 +605,6 @@ def main(argv: Optional[list[str]] = None) -> int:
         metavar="FILE",
         help="run the in-process pass under cProfile and write pstats to FILE "
         "(its timings are then inflated by the profiler)",
-    )
-    parser.add_argument(
-        "--json", nargs="?", const="-", metavar="FILE", help="JSON to stdout, or to FILE"
     )
     ns = parser.parse_args(argv)
     ns.extra = extra

@@ -108,9 +108,7 @@ def measure(ns: argparse.Namespace) -> dict[str, Any]:
     try:
         for number in range(ns.reps):
             if number == 0 or not ns.warm:
-                project.clear_cache()
-                checker._TEST_FOLDERS.clear()
-                checker._TEST_NAMES.clear()
+                checker.clear_cache()
             spent.clear()
             findings = 0
             start = _clock()
@@ -157,17 +155,10 @@ def render(result: dict[str, Any]) -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     argv, _ = bench.split_extra(argv)
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("path", help="source tree (or file)")
+    parser = bench.script_parser(__doc__, "source tree (or file)")
     parser.add_argument("--reps", type=int, default=7, help="timed repetitions")
     parser.add_argument("--warm", action="store_true", help="keep the caches after the first")
     parser.add_argument("--all-codes", action="store_true", help="run the opt-in codes too")
-    parser.add_argument(
-        "--json", nargs="?", const="-", metavar="FILE", help="JSON to stdout, or to FILE"
-    )
     ns = parser.parse_args(argv)
     if ns.reps < 1:
         parser.error("--reps must be at least 1")

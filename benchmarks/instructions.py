@@ -25,7 +25,6 @@ or 2 if a run failed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -95,20 +94,13 @@ def render(result: dict[str, Any]) -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     argv, extra = bench.split_extra(argv)
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("path", help="source tree (or file) to lint")
+    parser = bench.script_parser(__doc__)
     parser.add_argument("--floor", action="store_true", help="also count the bare-walk floor")
     parser.add_argument(
         "-j", "--parallel", type=int, default=os.cpu_count() or 1, help="configurations at once"
     )
     parser.add_argument("--select", default=bench.DEFAULT_SELECT, help="flake8 --select")
     parser.add_argument("--use-config", action="store_true", help="do not pass --isolated")
-    parser.add_argument(
-        "--json", nargs="?", const="-", metavar="FILE", help="JSON to stdout, or to FILE"
-    )
     ns = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not on PATH")

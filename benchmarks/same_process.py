@@ -32,11 +32,9 @@ flake8, and the plugin installed for this interpreter.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -63,34 +61,14 @@ def _count_checks() -> None:
     setattr(plugin, "check", counted)  # noqa: B010 (a module attribute, patched on purpose)
 
 
-def _install_toggle() -> None:
-    """Let flake8 see our entry point only while ``_enabled[0]`` is true."""
-    from flake8.plugins import finder
-
-    original = finder.find_plugins
-
-    def find_plugins(*args: object, **kwargs: object) -> list[object]:
-        found = original(*args, **kwargs)
-        return found if _enabled[0] else [p for p in found if not bench._is_ours(p)]
-
-    finder.find_plugins = find_plugins
-
-
-def _reset_plugin() -> None:
-    """Forget everything the plugin keeps for the life of a process."""
-    from flake8_fastapi_deps import checker, project
-
-    project.clear_cache()
-    checker._TEST_FOLDERS.clear()
-    checker._TEST_NAMES.clear()
-
-
 def run_once(args: list[str], with_plugin: bool) -> tuple[float, int]:
     """CPU seconds of one flake8 run in this process, and the files the plugin checked."""
     from flake8.main import cli
 
+    from flake8_fastapi_deps import checker
+
     _enabled[0] = with_plugin
-    _reset_plugin()
+    checker.clear_cache()  # the project index is built cold, as in a new process
     gc.collect()
     _checked[0] = 0
     start = time.process_time()
@@ -111,15 +89,7 @@ def startup_cost(pairs: int) -> dict[str, float]:
         cpu: dict[str, list[float]] = {bench.WITH: [], bench.WITHOUT: []}
         for _ in range(pairs):
             for config in (bench.WITH, bench.WITHOUT):
-                proc = subprocess.Popen(
-                    bench.child_command(args),
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    env=bench.child_env(config),
-                )
-                _, _, usage = os.wait4(proc.pid, 0)
-                cpu[config].append(usage.ru_utime + usage.ru_stime)
+                cpu[config].append(bench.measure(args, config)["cpu_s"])
     return {config: statistics.median(values) for config, values in cpu.items()}
 
 
@@ -148,11 +118,7 @@ def render(result: dict[str, Any]) -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     argv, extra = bench.split_extra(argv)
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("path", help="source tree (or file) to lint")
+    parser = bench.script_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=7, help="measured pairs of runs")
     parser.add_argument("--warmup", type=int, default=1, help="unreported pairs first")
     parser.add_argument("--select", default=bench.DEFAULT_SELECT, help="flake8 --select")
@@ -160,9 +126,6 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument(
         "--startup", type=int, default=0, metavar="N",
         help="also measure process start-up over N pairs of new processes",
-    )
-    parser.add_argument(
-        "--json", nargs="?", const="-", metavar="FILE", help="JSON to stdout, or to FILE"
     )
     ns = parser.parse_args(argv)
     if ns.rounds < 1:
@@ -172,7 +135,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ns.extra = [*extra, "--output-file=" + os.devnull]
     args = bench.flake8_args(ns)
     bench.check_filter(args)
-    _install_toggle()
+    bench._install_without_filter(lambda: not _enabled[0])  # the toggle
     _count_checks()
     for _ in range(ns.warmup):
         run_once(args, True)

@@ -18,6 +18,7 @@ from .base import Finding
 from .model import FunctionInfo, ModuleInfo, Scope
 from .options import Options
 from .project import Project, Route, Symbol, is_test_path, project_for, real_path
+from .project import clear_cache as clear_project_cache
 from .rules import FAMILIES
 
 # Text that any FastAPI-related module contains.  A file without it can only
@@ -164,3 +165,11 @@ def _is_test(project: Project, filename: Optional[str], options: Options) -> boo
 
 _TEST_FOLDERS: dict[tuple[Optional[str], str], bool] = {}
 _TEST_NAMES: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+
+def clear_cache() -> None:
+    """Forget everything kept for the life of the process: the projects and their
+    index (``project.clear_cache``) and the test-file answers kept here."""
+    clear_project_cache()
+    _TEST_FOLDERS.clear()
+    _TEST_NAMES.clear()

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,16 +16,22 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def test_bench_smoke() -> None:
+def _run_json(script: str, *args: str, timeout: int = 300) -> dict[str, Any]:
+    """Run a benchmark script with ``--json``; its exit status must be 0; the JSON it printed."""
     proc = subprocess.run(
-        [sys.executable, str(BENCH), str(FIXTURES), "--rounds=1", "--warmup=0", "--floor", "--json"],
+        [sys.executable, str(BENCH.parent / script), *args, "--json"],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def test_bench_smoke() -> None:
+    result = _run_json("bench.py", str(FIXTURES), "--rounds=1", "--warmup=0", "--floor")
     assert result["crashes"] == 0
     assert [r["config"] for r in result["runs"]] == ["with", "without", "floor"]
     assert {r["with_plugin"] for r in result["runs"]} == {True, False}
@@ -49,18 +56,7 @@ def _parses(path: Path) -> bool:
 
 
 def test_same_process_smoke() -> None:
-    proc = subprocess.run(
-        [
-            sys.executable, str(BENCH.parent / "same_process.py"), str(FIXTURES),
-            "--rounds=2", "--warmup=0", "--startup=1", "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    result = _run_json("same_process.py", str(FIXTURES), "--rounds=2", "--warmup=0", "--startup=1")
     assert len(result["with_runs_s"]) == len(result["without_runs_s"]) == 2
     assert result["paired_rounds"] == [
         w / wo for w, wo in zip(result["with_runs_s"], result["without_runs_s"])
@@ -72,15 +68,7 @@ def test_same_process_smoke() -> None:
 
 
 def test_check_only_smoke() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(BENCH.parent / "check_only.py"), str(FIXTURES), "--reps=2", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    result = _run_json("check_only.py", str(FIXTURES), "--reps=2")
     assert result["files"] == sum(_parses(path) for path in FIXTURES.rglob("*.py"))
     assert len(result["reps"]) == 2
     # a cold index gives the same findings every time, and the fixtures have some
@@ -106,15 +94,7 @@ def test_instruction_counts_are_read_from_callgrind_output() -> None:
 
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
 def test_instruction_counts_with_and_without_the_plugin() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(BENCH.parent / "instructions.py"), str(FIXTURES / "FAD001.py"), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    result = _run_json("instructions.py", str(FIXTURES / "FAD001.py"), timeout=600)
     counts = {r["config"]: r["instructions"] for r in result["runs"]}
     assert set(counts) == {"with", "without"}
     # the plugin is imported and finds FAD001 cases: more work than flake8 alone

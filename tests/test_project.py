@@ -241,3 +241,17 @@ def test_adopt_reuses_the_index_model_only_for_identical_text(tmp_path: Path) ->
     assert proj.adopt(ast.parse(source), path, source) is indexed
     edited = source + "y = 2\n"  # an editor's unsaved buffer differs from the disk
     assert proj.adopt(ast.parse(edited), path, edited) is not indexed
+
+
+def test_checker_clear_cache_forgets_every_per_process_answer(tmp_path: Path) -> None:
+    from flake8_fastapi_deps import checker
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    path = tmp_path / "test_app.py"  # a test by its name: both test caches are consulted
+    source = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+    path.write_text(source, encoding="utf-8")
+    check(ast.parse(source), str(path), source.splitlines(True), Options())
+    assert project._PROJECTS and checker._TEST_FOLDERS and checker._TEST_NAMES
+    checker.clear_cache()
+    assert not project._PROJECTS and not project._ROOTS and not project._REAL
+    assert not checker._TEST_FOLDERS and not checker._TEST_NAMES
