@@ -37,6 +37,14 @@ class FileContext:
     mentions_fastapi: bool
     text: str = ""  # the file's source ("" when unknown): for cheap "is this name here?" tests
     _request: Optional[list[FunctionInfo]] = field(default=None, repr=False)
+    _may_yield: Optional[bool] = field(default=None, repr=False)
+
+    @property
+    def may_yield(self) -> bool:
+        """Can a function of this file be a generator?  (Not without the word ``yield``.)"""
+        if self._may_yield is None:
+            self._may_yield = not self.text or "yield" in self.text
+        return self._may_yield
 
     @property
     def routes(self) -> dict[int, Route]:

@@ -58,6 +58,15 @@ class FunctionInfo:
     qualname: str
     cls: Optional[ast.ClassDef]  # the class whose body defines it directly
     parents: Scope  # enclosing functions, outermost first
+    _params: Optional[list[tuple[ast.arg, Optional[ast.expr]]]] = field(default=None, repr=False)
+
+    @property
+    def params(self) -> list[tuple[ast.arg, Optional[ast.expr]]]:
+        """``iter_params(self.node)``, built once (most rules walk every signature)."""
+        found = self._params
+        if found is None:
+            found = self._params = iter_params(self.node)
+        return found
 
     @property
     def name(self) -> str:

@@ -54,7 +54,7 @@ from .names import (
     name_chain,
 )
 from .options import Options
-from .textscan import local_declarations
+from .textscan import LocalDeclarations, local_declarations
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -168,6 +168,52 @@ class _Scan:
     # defaults (FAD003) and yield dependencies (FAD210)
     gate_names: frozenset[str] = frozenset()
     pattern: Optional[re.Pattern[str]] = None
+
+
+@dataclass
+class _FileText:
+    """What the dependency scan learns from one file's bytes alone.
+
+    Nothing here depends on the project, so it is kept for the process: a file
+    below two project roots (a root found as the top of a package chain inside
+    another project, such as a ``docs_src`` folder of tutorial packages) is
+    read and summarised once, not once per project.
+    """
+
+    facts: dict[str, object]  # every registered text fact computed so far (None kept)
+    declares: bool  # may declare a dependency: mentions fastapi and a marker word
+    local: Optional[LocalDeclarations]  # the text summary, when it settles the file
+
+
+_FILE_TEXT: dict[str, Optional[_FileText]] = {}  # None: unreadable
+
+
+def _file_text(path: str, facts: dict[str, TextFact]) -> tuple[Optional[_FileText], Optional[bytes]]:
+    """The kept summary of ``path`` with ``facts`` computed, and its bytes if read just now."""
+    known = _FILE_TEXT.get(path)
+    if known is not None and all(name in known.facts for name in facts):
+        return known, None
+    if known is None and path in _FILE_TEXT:
+        return None, None  # unreadable
+    data = read_source(path)
+    if data is None:
+        _FILE_TEXT[path] = None
+        return None, None
+    if known is None:
+        # declaring a dependency needs an import of fastapi in the same file
+        # (substring tests first: the regex alone costs several times more)
+        declares = (
+            b"fastapi" in data
+            and (b"Depends" in data or b"Security" in data)
+            and _DEP_TEXT.search(data) is not None
+        )
+        known = _FILE_TEXT[path] = _FileText(
+            {}, declares, local_declarations(data) if declares else None
+        )
+    for name, compute in facts.items():
+        if name not in known.facts:
+            known.facts[name] = compute(data)
+    return known, data
 
 
 # Whole-project text questions ("which files may register a middleware?"),
@@ -876,19 +922,14 @@ class Project:
         for name in self.files():
             if not name.startswith(prefix):
                 continue
-            data = read_source(name)
-            if facts and data is not None:
-                self._record_facts(facts, name, data)
-            # declaring a dependency needs an import of fastapi in the same file
-            if (
-                data is None
-                or b"fastapi" not in data
-                # substring tests first: the regex alone costs several times more
-                or (b"Depends" not in data and b"Security" not in data)
-                or not _DEP_TEXT.search(data)
-            ):
+            text, data = _file_text(name, facts)
+            if text is None:
                 continue
-            local = local_declarations(data)
+            if facts:
+                self._record_facts(facts, name, text)
+            if not text.declares:
+                continue
+            local = text.local
             if local is not None:
                 # Every declaration names the file's own code: its lint sees them all.
                 gate_names |= local.gate_names
@@ -896,7 +937,7 @@ class Project:
                 continue
             real = real_path(name)
             known = real in self._modules
-            mod = self.module_at(real, data)
+            mod = self.module_at(real, data)  # (reads the file if it was not read just now)
             if mod is None:
                 continue
             elsewhere = False
@@ -944,9 +985,9 @@ class Project:
         if name not in facts:  # not registered
             return {}
         for file in self.files():
-            data = read_source(file)
-            if data is not None:
-                self._record_facts(facts, file, data)
+            text, _ = _file_text(file, facts)
+            if text is not None:
+                self._record_facts(facts, file, text)
         return self._facts[name]
 
     def _missing_facts(self) -> dict[str, TextFact]:
@@ -956,9 +997,9 @@ class Project:
             self._facts[fact_name] = {}
         return missing
 
-    def _record_facts(self, facts: dict[str, TextFact], path: str, data: bytes) -> None:
-        for fact_name, compute in facts.items():
-            value = compute(data)
+    def _record_facts(self, facts: dict[str, TextFact], path: str, text: _FileText) -> None:
+        for fact_name in facts:
+            value = text.facts[fact_name]
             if value is not None:
                 self._facts[fact_name][path] = value
 
@@ -1050,7 +1091,7 @@ class Project:
             return found
         decls: list[ParamDecl] = []
         imports = mod.imports
-        for param, default in iter_params(info.node):
+        for param, default in info.params:
             ann = param.annotation
             parts = annotated_parts(imports, ann)
             decl = ParamDecl(param, default, None, None, None, mod, info.parents, "")
@@ -1209,6 +1250,7 @@ def clear_cache() -> None:
     _ROOTS.clear()
     _REAL.clear()
     _MARKED.clear()
+    _FILE_TEXT.clear()
     fs.clear()
 
 

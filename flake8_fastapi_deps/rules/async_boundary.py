@@ -21,7 +21,6 @@ from ..model import (
     ModuleInfo,
     Scope,
     annotated_parts,
-    iter_params,
 )
 from ..names import dotted
 from ..nodes import walk
@@ -423,7 +422,7 @@ class _ClientNames:
     def _compute(self, name: str) -> Optional[str]:
         mod, info = self.mod, self.info
         scope = _scope(info)
-        for param, _ in iter_params(info.node):
+        for param, _ in info.params:
             if param.arg == name:
                 return self._type_of(param.annotation, scope, annotation=True)
         values = list(mod.assignments.get(id(info.node), {}).get(name, ()))
@@ -586,7 +585,7 @@ def _sync_sessions(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     # parameter with neither, or no parameter at all, needs no walk of the body
     params = {
         param.arg
-        for param, default in iter_params(info.node)
+        for param, default in info.params
         if param.annotation is not None or default is not None
     }
     if not params:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ..base import Finding, Rule, finding
-from ..model import FunctionInfo, annotated_parts, iter_params, keyword, own_nodes
+from ..model import FunctionInfo, annotated_parts, keyword, own_nodes
 from ..names import MARKERS, dotted
 from ..project import ClassSym, ExternalSym, FuncSym, ParamDecl, Symbol, ValueSym
 from ._shared import marker_functions, may_name_plain_function
@@ -200,7 +200,7 @@ def _unwired(ctx: FileContext) -> Iterator[Finding]:
     imports = ctx.module.imports
     routes = ctx.routes
     for info in _injected_functions(ctx):
-        for param, default in iter_params(info.node):
+        for param, default in info.params:
             if default is not None and imports.canonical(default) in MARKERS:
                 label = _marker_label(imports.canonical(default))
                 yield finding(
@@ -348,7 +348,7 @@ def _callee_names(ctx: FileContext) -> Optional[set[str]]:
         for info in mod.functions
         if info.cls is None
         and not info.node.decorator_list
-        and any(default is not None and id(default) in markers for _, default in iter_params(info.node))
+        and any(default is not None and id(default) in markers for _, default in info.params)
     }
     project = ctx.project
     if project.root is None or mod.path is None:

@@ -30,7 +30,6 @@ from ..model import (
     ModuleInfo,
     Scope,
     annotated_parts,
-    iter_params,
     keyword,
     own_nodes,
 )
@@ -279,6 +278,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         is_dep = ctx.is_dependency(info)
         if (
             is_dep
+            and ctx.may_yield
             and any(isinstance(n, _YIELDS) for n in own_body(ctx.module, info.node))
             and not _not_a_dependency(ctx, info)
         ):
@@ -810,7 +810,7 @@ def _task_receivers(ctx: FileContext, info: FunctionInfo) -> set[str]:
     """Names that hold the request's ``BackgroundTasks`` (a parameter or a local instance)."""
     names: set[str] = set()
     wanted = (_BACKGROUND_TASKS,)
-    for param, _ in iter_params(info.node):
+    for param, _ in info.params:
         ann = param.annotation
         parts = annotated_parts(ctx.module.imports, ann)
         if parts:

@@ -344,12 +344,12 @@ def _uncallable(
 
 def _empty_depends(ctx: FileContext) -> Iterator[Finding]:
     mod = ctx.module
+    if not any(use.explicit is None for use in mod.marker_uses):
+        return  # every marker this reports on is one of the module's own, without a target
     own_markers = marker_call_ids(mod)
-    if not own_markers:
-        return  # every marker this reports on is one of the module's own marker uses
     project = ctx.project
     for info in mod.functions:
-        for param, default in iter_params(info.node):
+        for param, default in info.params:
             ann = param.annotation
             # a Depends/Security default, or one in this Annotated: else nothing to report
             default_marker = default if id(default) in own_markers else None
@@ -568,11 +568,18 @@ def _conflicting_markers(ctx: FileContext) -> Iterator[Finding]:
     if not own_markers and not _may_use_annotated(mod):
         return  # needs a marker default (a marker use) or an Annotated of this module
     project = ctx.project
+    imports = mod.imports
     for info in mod.functions:
-        for param, default in iter_params(info.node):
+        for param, default in info.params:
             marker_default = id(default) in own_markers  # a Depends/Security default
-            if not marker_default and not isinstance(param.annotation, ast.Subscript):
-                continue  # neither a marker default nor an Annotated of this module
+            parts = None
+            if not marker_default:
+                ann = param.annotation
+                if ann.__class__ is not ast.Subscript:
+                    continue  # neither a marker default nor an Annotated of this module
+                parts = annotated_parts(imports, ann)
+                if parts is None or not _may_hold_two_markers(mod, parts):
+                    continue  # nothing FastAPI could drop
             markers = _fastapi_markers(project, mod, param.annotation)
             if marker_default and markers:
                 assert isinstance(default, ast.Call)
@@ -591,13 +598,34 @@ def _conflicting_markers(ctx: FileContext) -> Iterator[Finding]:
                     "FastAPI refuses this (AssertionError)",
                 )
                 continue
-            parts = annotated_parts(mod.imports, param.annotation)
+            if parts is None:
+                parts = annotated_parts(imports, param.annotation)
             if parts:
                 yield from _dropped_markers(mod, param.arg, markers, parts)
     for name, value in _annotated_aliases(mod):
         parts = annotated_parts(mod.imports, value)
         if parts:
             yield from _dropped_markers(mod, f"alias {name}", _fastapi_markers(project, mod, value), parts)
+
+
+def _may_hold_two_markers(mod: ModuleInfo, parts: list[ast.expr]) -> bool:
+    """Can ``Annotated[parts...]`` hold two markers for :func:`_fastapi_markers`?
+
+    Each marker of its own metadata is a call; more can only come from the
+    annotated type, when that is a nested ``Annotated`` or an alias.
+    """
+    calls = 0
+    for meta in parts[1:]:
+        if meta.__class__ is ast.Call:
+            calls += 1
+    if calls >= 2:
+        return True
+    inner = parts[0]
+    if inner.__class__ is ast.Subscript:
+        return True
+    if isinstance(inner, (ast.Name, ast.Attribute)):
+        return _may_be_alias(mod, inner)
+    return False
 
 
 def _dropped_markers(
@@ -1148,7 +1176,7 @@ def _postponed(ctx: FileContext) -> Iterator[Finding]:
             and info.cls is None
             and any(d is route.registration for d in info.node.decorator_list)
         )
-        for param, default in iter_params(info.node):
+        for param, default in info.params:
             ann = param.annotation
             if ann is None:
                 continue

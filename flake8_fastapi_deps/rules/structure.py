@@ -592,7 +592,7 @@ def _session_names(ctx: FileContext, info: FunctionInfo) -> set[str]:
     """Parameters typed as a database session, and names bound by ``with Session(...) as s``."""
     found: set[str] = set()
     scope = (*info.parents, info.node)
-    for param, _ in iter_params(info.node):
+    for param, _ in info.params:
         ann = param.annotation
         if ann is not None and _is_session_type(ctx, ann, info.parents):
             found.add(param.arg)

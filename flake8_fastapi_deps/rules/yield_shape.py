@@ -97,10 +97,11 @@ _MAX_ROUNDS = 8
 def check(ctx: FileContext) -> Iterator[Finding]:
     mod = ctx.module
     local: set[str] = set()  # names of this module's yield dependencies
-    for info in mod.functions:
-        if ctx.is_dependency(info) and is_yield_dependency(ctx, mod, info):
-            local.add(info.name)
-            yield from _check_dependency(ctx, info)
+    if ctx.may_yield:  # most files have no generator to look at
+        for info in mod.functions:
+            if ctx.is_dependency(info) and is_yield_dependency(ctx, mod, info):
+                local.add(info.name)
+                yield from _check_dependency(ctx, info)
     if not ctx.is_test:
         yield from _hand_driven(ctx, local)
 
@@ -175,7 +176,7 @@ def _background_task_params(ctx: FileContext, info: FunctionInfo) -> set[str]:
     mod = ctx.module
     rebound = mod.assignments.get(id(info.node), {})
     found: set[str] = set()
-    for param, _ in iter_params(info.node):
+    for param, _ in info.params:
         ann = param.annotation
         if ann is None or param.arg in rebound:
             continue
