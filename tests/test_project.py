@@ -193,6 +193,43 @@ def test_text_facts_without_a_scan_read_each_file_once(
     assert sorted(reads) == sorted(str(tmp_path / f) for f in ("a.py", "b.py", "c/d.py"))
 
 
+def test_file_below_two_roots_is_summarised_once_for_both_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No root marker: ``tests/`` is a package (root: tmp_path), ``docs/`` is not, so its
+    tutorial packages get a root of their own, inside the first project.  Both scans
+    cover the tutorial files; the second must not read and summarise them again."""
+    write(
+        tmp_path,
+        {
+            "tests/__init__.py": "",
+            "tests/test_a.py": "from docs.tut.a import app\n",
+            "docs/tut/__init__.py": "",
+            "docs/tut/a.py": (
+                "from fastapi import Depends, FastAPI\napp = FastAPI()\n"
+                "def get_db():\n    yield 1\n@app.get('/')\ndef r(db=Depends(get_db)):\n    pass\n"
+            ),
+        },
+    )
+    summaries: list[bytes] = []
+    facts: list[bytes] = []
+    real_summary = project.local_declarations
+    monkeypatch.setattr(
+        project, "local_declarations", lambda data: summaries.append(data) or real_summary(data)
+    )
+    monkeypatch.setitem(project._TEXT_FACTS, "test", lambda data: facts.append(data))
+    lint(tmp_path / "tests/test_a.py")
+    lint(tmp_path / "docs/tut/a.py")
+    inner = project_for(str(tmp_path / "docs/tut/a.py"), Options())
+    outer = project_for(str(tmp_path / "tests/test_a.py"), Options())
+    assert inner is not outer and inner.root == str(tmp_path / "docs")
+    assert inner.gate_names(str(tmp_path / "docs/tut/a.py")) == outer.gate_names(
+        str(tmp_path / "tests/test_a.py")
+    ) == frozenset({"get_db", "r"})
+    assert len(summaries) == 1  # docs/tut/a.py, the one file declaring a dependency
+    assert len(facts) == 4  # every file once, though two scans cover docs/
+
+
 def test_nothing_outside_the_root_is_read(tmp_path: Path) -> None:
     write(
         tmp_path,
