@@ -249,8 +249,14 @@ def _unwired(ctx: FileContext) -> Iterator[Finding]:
 
 def _duplicates(ctx: FileContext) -> Iterator[Finding]:
     for info in _injected_functions(ctx):
+        decls = [
+            d for d in ctx.project.signature(ctx.module, info)
+            if d.marker is not None and d.target is not None
+        ]
+        if len(decls) < 2:
+            continue  # (only these have a cache key: resolve nothing for one)
         seen: dict[tuple[object, ...], ParamDecl] = {}
-        for decl in ctx.project.signature(ctx.module, info):
+        for decl in decls:
             key = _cache_key(ctx, decl)
             if key is None:
                 continue

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, NamedTuple, Optional, Union
@@ -663,8 +664,10 @@ _DUNDER_NEXT = frozenset({"__next__", "__anext__"})
 def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
     mod = ctx.module
     names = set(local)
+    elsewhere: frozenset[str] = frozenset()
     if mod.path is not None:
-        names |= ctx.project.yield_dependency_names(mod.path)
+        elsewhere = ctx.project.yield_dependency_names(mod.path)
+        names |= elsewhere
     names.update(
         alias
         for alias, value in mod.toplevel.items()
@@ -682,7 +685,15 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
         bound = set(mod.toplevel)
         bound.update(mod.imports.names)
         bound.update(f.name for f in mod.functions if f.parents and f.cls is None)
-        present = [name for name in names if (name in text if name in bound else "." + name in text)]
+        present = [name for name in names if name in bound and name in text]
+        unbound = elsewhere.difference(bound)
+        if unbound:
+            # ``.name`` for each: one regex pass instead of a text search per name
+            present.extend(
+                found
+                for found in {m.group(1) for m in _attribute_pattern(elsewhere).finditer(text)}
+                if found in unbound
+            )
         if not present:
             return
         calls = mod.calls_near(lines_holding(text, present))
@@ -746,6 +757,20 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
                 form = f"{prefix}with {dotted(expr.func)}()"
                 why = "a generator is not a context manager"
             yield finding(expr, FAD210, form=form, func=dep, why=why)
+
+
+_ATTRIBUTE_PATTERNS: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def _attribute_pattern(names: frozenset[str]) -> re.Pattern[str]:
+    """``.name`` for any of ``names`` (a whole word), compiled once per name set."""
+    found = _ATTRIBUTE_PATTERNS.get(names)
+    if found is None:
+        if len(_ATTRIBUTE_PATTERNS) > 64:  # one set per project folder: never many
+            _ATTRIBUTE_PATTERNS.clear()
+        words = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+        found = _ATTRIBUTE_PATTERNS[names] = re.compile(r"\.(%s)\b" % words)
+    return found
 
 
 def _statements_spanning(tree: ast.Module, lines: list[int]) -> Iterator[ast.AST]:
