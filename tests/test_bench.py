@@ -100,3 +100,17 @@ def test_instruction_counts_with_and_without_the_plugin() -> None:
     # the plugin is imported and finds FAD001 cases: more work than flake8 alone
     assert counts["with"] > counts["without"] > 0
     assert result["overhead"]["with"] == counts["with"] / counts["without"] - 1
+
+
+@pytest.mark.skipif(
+    shutil.which("valgrind") is None or shutil.which("callgrind_control") is None,
+    reason="needs valgrind's callgrind",
+)
+def test_check_only_counts_instructions_of_the_check_loop_alone() -> None:
+    one = FIXTURES / "FAD001.py"
+    cold = _run_json("check_only.py", str(one), "--instructions")
+    warm = _run_json("check_only.py", str(one), "--instructions", "--warm")
+    # collection covers one check() loop: a warm index costs less than building it
+    # (which scans this repository), and neither count holds the interpreter's start-up
+    # and imports (well over 50 million instructions)
+    assert 0 < warm["instructions"] < min(cold["instructions"], 50_000_000)
