@@ -180,36 +180,46 @@ class _FileText:
     read and summarised once, not once per project.
     """
 
-    facts: dict[str, object]  # every registered text fact computed so far (None kept)
-    declares: bool  # may declare a dependency: mentions fastapi and a marker word
-    local: Optional[LocalDeclarations]  # the text summary, when it settles the file
+    facts: dict[str, object] = field(default_factory=dict)  # text facts so far (None kept)
+    # the dependency scan's part, filled when a scan first asks (text_fact alone does not)
+    summarised: bool = False
+    declares: bool = False  # may declare a dependency: mentions fastapi and a marker word
+    local: Optional[LocalDeclarations] = None  # the text summary, when it settles the file
 
 
 _FILE_TEXT: dict[str, Optional[_FileText]] = {}  # None: unreadable
 
 
-def _file_text(path: str, facts: dict[str, TextFact]) -> tuple[Optional[_FileText], Optional[bytes]]:
-    """The kept summary of ``path`` with ``facts`` computed, and its bytes if read just now."""
+def _file_text(
+    path: str, facts: dict[str, TextFact], summarise: bool = True
+) -> tuple[Optional[_FileText], Optional[bytes]]:
+    """The kept summary of ``path`` with ``facts`` computed (and the scan's part if
+    ``summarise``), and the file's bytes if they were read just now."""
     known = _FILE_TEXT.get(path)
-    if known is not None and all(name in known.facts for name in facts):
-        return known, None
     if known is None and path in _FILE_TEXT:
         return None, None  # unreadable
+    if (
+        known is not None
+        and (known.summarised or not summarise)
+        and all(name in known.facts for name in facts)
+    ):
+        return known, None
     data = read_source(path)
     if data is None:
         _FILE_TEXT[path] = None
         return None, None
     if known is None:
+        known = _FILE_TEXT[path] = _FileText()
+    if summarise and not known.summarised:
         # declaring a dependency needs an import of fastapi in the same file
         # (substring tests first: the regex alone costs several times more)
-        declares = (
+        known.declares = (
             b"fastapi" in data
             and (b"Depends" in data or b"Security" in data)
             and _DEP_TEXT.search(data) is not None
         )
-        known = _FILE_TEXT[path] = _FileText(
-            {}, declares, local_declarations(data) if declares else None
-        )
+        known.local = local_declarations(data) if known.declares else None
+        known.summarised = True
     for name, compute in facts.items():
         if name not in known.facts:
             known.facts[name] = compute(data)
@@ -985,7 +995,7 @@ class Project:
         if name not in facts:  # not registered
             return {}
         for file in self.files():
-            text, _ = _file_text(file, facts)
+            text, _ = _file_text(file, facts, summarise=False)
             if text is not None:
                 self._record_facts(facts, file, text)
         return self._facts[name]

@@ -230,6 +230,26 @@ def test_file_below_two_roots_is_summarised_once_for_both_scans(
     assert len(facts) == 4  # every file once, though two scans cover docs/
 
 
+def test_text_facts_alone_do_not_summarise_for_the_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text fact asked before any scan (a project over the scan budget) reads each
+    file for its facts only; the scan's summary is made when a scan asks for it."""
+    source = "from fastapi import Depends\ndef get_db():\n    yield 1\ndef r(db=Depends(get_db)):\n    pass\n"
+    write(tmp_path, {"pyproject.toml": "", "a.py": source})
+    summaries: list[bytes] = []
+    real_summary = project.local_declarations
+    monkeypatch.setattr(
+        project, "local_declarations", lambda data: summaries.append(data) or real_summary(data)
+    )
+    monkeypatch.setitem(project._TEXT_FACTS, "test", lambda data: True)
+    proj = project_for(str(tmp_path / "a.py"), Options())
+    assert proj.text_fact("test") == {str(tmp_path / "a.py"): True}
+    assert summaries == []
+    assert proj.gate_names(str(tmp_path / "a.py")) == frozenset({"get_db", "r"})
+    assert len(summaries) == 1
+
+
 def test_nothing_outside_the_root_is_read(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -686,13 +686,19 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
         bound.update(mod.imports.names)
         bound.update(f.name for f in mod.functions if f.parents and f.cls is None)
         present = [name for name in names if name in bound and name in text]
-        unbound = elsewhere.difference(bound)
+        unbound = names.difference(bound)
         if unbound:
-            # ``.name`` for each: one regex pass instead of a text search per name
+            # ``.name``: one regex pass for the project's names (the same set for
+            # every file of the folder), a text search for the rest (this file's methods)
+            written = (
+                {m.group(1) for m in _attribute_pattern(elsewhere).finditer(text)}
+                if not unbound.isdisjoint(elsewhere)
+                else set()
+            )
             present.extend(
-                found
-                for found in {m.group(1) for m in _attribute_pattern(elsewhere).finditer(text)}
-                if found in unbound
+                name
+                for name in unbound
+                if (name in written if name in elsewhere else "." + name in text)
             )
         if not present:
             return
