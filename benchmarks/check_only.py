@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import ast
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,7 @@ from typing import Any, Callable, Iterator, Optional
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench  # noqa: E402  (the argument split and the report output are shared)
+import instructions  # noqa: E402  (callgrind's count, read from its output)
 
 _clock = time.process_time
 
@@ -116,11 +116,10 @@ def count_instructions(ns: argparse.Namespace) -> dict[str, Any]:
     command += ["--all-codes"] if ns.all_codes else []
     env = dict(os.environ, PYTHONHASHSEED="0")
     done = subprocess.run(command, capture_output=True, text=True, env=env)
-    found = re.search(r"Collected : (\d+)", done.stderr)
+    found = instructions.collected(done.stderr)
     if done.returncode != 0 or found is None:
         raise SystemExit(f"callgrind run failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return {"path": ns.path, "warm": ns.warm, "all_codes": ns.all_codes,
-            "instructions": int(found.group(1))}
+    return {"path": ns.path, "warm": ns.warm, "all_codes": ns.all_codes, "instructions": found}
 
 
 def measure(ns: argparse.Namespace) -> dict[str, Any]:
@@ -140,8 +139,9 @@ def measure(ns: argparse.Namespace) -> dict[str, Any]:
         finally:
             spent["adopt"] += _clock() - start
 
-    checker.FAMILIES = tuple(_Timed(f, spent) for f in families)  # type: ignore[misc]
-    setattr(project.Project, "adopt", timed_adopt)  # noqa: B010
+    if not ns.collect_child:  # counted instructions are the plugin's own: no timers
+        checker.FAMILIES = tuple(_Timed(f, spent) for f in families)  # type: ignore[misc]
+        setattr(project.Project, "adopt", timed_adopt)  # noqa: B010
     reps: list[dict[str, Any]] = []
     try:
         for number in range(ns.reps):
