@@ -1234,10 +1234,30 @@ _PROJECTS: dict[tuple[str, Options], Project] = {}
 _ROOTS: dict[str, Optional[str]] = {}  # folder of a linted file -> its project root
 
 
+# (folder as written, cwd for a relative one, options) -> that folder's project
+_FOLDER_PROJECTS: dict[tuple[str, str, Options], Project] = {}
+
+
 def project_for(path: Optional[str], options: Options) -> Project:
-    """The per-process :class:`Project` for a linted file (a lone one if no root)."""
+    """The per-process :class:`Project` for a linted file (a lone one if no root).
+
+    The answer depends only on the file's folder, so it is kept per folder as
+    written (and working directory, for a relative one): the next file of a
+    folder costs one dictionary lookup, not a path normalisation.
+    """
     if not path or path in ("stdin", "-"):
         return Project(None, options)
+    folder_key = (os.path.dirname(path), "" if os.path.isabs(path) else os.getcwd(), options)
+    known = _FOLDER_PROJECTS.get(folder_key)
+    if known is not None:
+        return known
+    project = _project_for(path, options)
+    if project.root is not None:
+        _FOLDER_PROJECTS[folder_key] = project
+    return project
+
+
+def _project_for(path: str, options: Options) -> Project:
     absolute = os.path.abspath(path)
     folder = os.path.dirname(absolute)
     if folder in _ROOTS:
@@ -1257,6 +1277,7 @@ def project_for(path: Optional[str], options: Options) -> Project:
 def clear_cache() -> None:
     """Forget every project (tests use this between fixture projects)."""
     _PROJECTS.clear()
+    _FOLDER_PROJECTS.clear()
     _ROOTS.clear()
     _REAL.clear()
     _MARKED.clear()

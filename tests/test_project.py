@@ -312,3 +312,19 @@ def test_checker_clear_cache_forgets_every_per_process_answer(tmp_path: Path) ->
     checker.clear_cache()
     assert not project._PROJECTS and not project._ROOTS and not project._REAL
     assert not checker._TEST_FOLDERS and not checker._TEST_NAMES
+
+
+def test_relative_paths_find_the_project_of_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # project_for keeps its answer per folder as written: "app/x.py" names a
+    # different folder after a change of directory, so it must not be reused.
+    write(tmp_path, {"one/pyproject.toml": "", "one/app/x.py": "", "two/setup.cfg": "", "two/app/x.py": ""})
+    monkeypatch.chdir(tmp_path / "one")
+    first = project_for("app/x.py", Options())
+    assert project_for("app/y.py", Options()) is first  # same folder: the kept answer
+    monkeypatch.chdir(tmp_path / "two")
+    second = project_for("app/x.py", Options())
+    assert first.root == os.path.realpath(tmp_path / "one")
+    assert second.root == os.path.realpath(tmp_path / "two")
+    assert project_for(str(tmp_path / "one/app/x.py"), Options()) is first
