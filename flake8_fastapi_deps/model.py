@@ -20,6 +20,7 @@ from .names import ANNOTATED, MARKERS, Imports
 from .nodes import _FIELDS, _REVERSED, child_fields, children, reversed_child_fields, walk
 
 _AST = ast.AST
+_NAME = ast.Name
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Scope = tuple[FunctionNode, ...]  # enclosing functions, outermost first
@@ -642,19 +643,36 @@ def _assignment(
     scope: Scope,
     at_module: bool,
 ) -> None:
+    """Bind the plain names an assignment targets (``_bind`` inlined: every
+    assignment of the module, function locals included, comes through here)."""
     value = node.value
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if value is None:
+        return  # ``x: T`` binds nothing
+    if node.__class__ is ast.Assign:
+        assert isinstance(node, ast.Assign)
+        targets: list[ast.expr] = node.targets
+        annotation: Optional[ast.expr] = None
+    else:
+        assert isinstance(node, ast.AnnAssign)
+        targets = [node.target]
+        # remember the declared type too: `app: FastAPI = make_app()`
+        annotation = node.annotation
+    table: Optional[dict[str, list[ast.expr]]] = None
     for target in targets:
-        if not isinstance(target, ast.Name):
+        if target.__class__ is not _NAME:
             continue
-        bound: Optional[ast.expr] = value
-        if isinstance(node, ast.AnnAssign) and value is not None:
-            # remember the declared type too: `app: FastAPI = make_app()`
-            _bind(mod, scope, target.id, node.annotation)
-        if bound is not None:
-            _bind(mod, scope, target.id, bound)
-        if at_module and value is not None:
-            mod.toplevel[target.id] = value
+        assert isinstance(target, ast.Name)
+        name = target.id
+        if table is None:
+            table = mod.assignments.setdefault(id(scope[-1]) if scope else 0, {})
+        values = table.get(name)
+        if values is None:
+            values = table[name] = []
+        if annotation is not None:
+            values.append(annotation)
+        values.append(value)
+        if at_module:
+            mod.toplevel[name] = value
 
 
 def _signature_markers(
