@@ -447,7 +447,7 @@ def build_module(
                 if at_module:
                     mod.toplevel[node.name] = node
                 elif scope:
-                    _bind(mod, scope, node.name, None)
+                    _bind(mod, scope, node.name, ())
                 if eager or (near and _signature_on_lines(wanted, node)):
                     pending.append((len(calls), node, scope))
                 outer_parts: list[ast.AST] = [*node.decorator_list, node.args]
@@ -629,12 +629,12 @@ def _scan_expression(
                 stack.append(value)
 
 
-def _bind(mod: ModuleInfo, scope: Scope, name: str, value: Optional[ast.expr]) -> None:
+def _bind(mod: ModuleInfo, scope: Scope, name: str, values: tuple[ast.expr, ...]) -> None:
+    """Record ``name`` as bound in the innermost function of ``scope`` (0: the module),
+    to each of ``values`` (none for a ``def``)."""
     key = id(scope[-1]) if scope else 0
     table = mod.assignments.setdefault(key, {})
-    values = table.setdefault(name, [])
-    if value is not None:
-        values.append(value)
+    table.setdefault(name, []).extend(values)
 
 
 def _assignment(
@@ -643,36 +643,27 @@ def _assignment(
     scope: Scope,
     at_module: bool,
 ) -> None:
-    """Bind the plain names an assignment targets (``_bind`` inlined: every
-    assignment of the module, function locals included, comes through here)."""
+    """Bind the plain names an assignment targets (every assignment of the
+    module, function locals included, comes through here)."""
     value = node.value
     if value is None:
         return  # ``x: T`` binds nothing
     if node.__class__ is ast.Assign:
         assert isinstance(node, ast.Assign)
         targets: list[ast.expr] = node.targets
-        annotation: Optional[ast.expr] = None
+        bound: tuple[ast.expr, ...] = (value,)
     else:
         assert isinstance(node, ast.AnnAssign)
         targets = [node.target]
         # remember the declared type too: `app: FastAPI = make_app()`
-        annotation = node.annotation
-    table: Optional[dict[str, list[ast.expr]]] = None
+        bound = (node.annotation, value)
     for target in targets:
         if target.__class__ is not _NAME:
             continue
         assert isinstance(target, ast.Name)
-        name = target.id
-        if table is None:
-            table = mod.assignments.setdefault(id(scope[-1]) if scope else 0, {})
-        values = table.get(name)
-        if values is None:
-            values = table[name] = []
-        if annotation is not None:
-            values.append(annotation)
-        values.append(value)
+        _bind(mod, scope, target.id, bound)
         if at_module:
-            mod.toplevel[name] = value
+            mod.toplevel[target.id] = value
 
 
 def _signature_markers(

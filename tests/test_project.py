@@ -308,9 +308,11 @@ def test_checker_clear_cache_forgets_every_per_process_answer(tmp_path: Path) ->
     source = "from fastapi import FastAPI\n\napp = FastAPI()\n"
     path.write_text(source, encoding="utf-8")
     check(ast.parse(source), str(path), source.splitlines(True), Options())
-    assert project._PROJECTS and checker._TEST_FOLDERS and checker._TEST_NAMES
+    assert project._PROJECTS and project._FOLDER_PROJECTS
+    assert checker._TEST_FOLDERS and checker._TEST_NAMES
     checker.clear_cache()
     assert not project._PROJECTS and not project._ROOTS and not project._REAL
+    assert not project._FOLDER_PROJECTS
     assert not checker._TEST_FOLDERS and not checker._TEST_NAMES
 
 
