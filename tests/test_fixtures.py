@@ -81,3 +81,29 @@ def test_every_fixture_has_expectations_and_ok_section() -> None:
         source = path.read_text(encoding="utf-8")
         assert expectations(source), f"{path.name} has no firing case"
         assert "# OK" in source, f"{path.name} has no '# OK' section of near-misses"
+
+
+def test_checking_leaves_no_cyclic_garbage() -> None:
+    """Reference cycles made per check would make flake8's garbage collector run often.
+
+    ``ast.dump`` was one source: its recursive closure is a cycle on every call,
+    and thousands per file cost more than the rules themselves.
+    """
+    import gc
+
+    paths = [p for p in single_fixtures() if supported(p)]
+    sources = {p: p.read_text(encoding="utf-8") for p in paths}
+    options = Options.from_args(["--extend-select", "FAD"])
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for path, source in sources.items():
+            run_file(path, source, options)
+        gc.collect()
+        kinds = sorted({type(o).__qualname__ for o in gc.garbage})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert kinds == []

@@ -171,3 +171,19 @@ def test_own_nodes_walks_a_scope_in_source_order() -> None:
                 assert list(own_nodes(node)) == expected
                 checked += 1
     assert checked > 500
+
+
+def test_node_key_matches_structure_not_position() -> None:
+    from flake8_fastapi_deps.nodes import node_key
+
+    def key(code: str) -> tuple[object, ...]:
+        return node_key(ast.parse(code, mode="eval").body)
+
+    assert key("a.b == 1") == key("(a . b)  ==  1")
+    assert key("f(x, y=[1, 2])") == key("f( x , y = [1,2] )")
+    distinct = ["1", "True", "1.0", "'1'", "a.b", "a_b", "f(a, b)", "f(a)(b)", "[a, [b]]", "[[a], b]"]
+    assert len({key(code) for code in distinct}) == len(distinct)
+    deep: ast.expr = ast.Name(id="x", ctx=ast.Load())
+    for _ in range(5000):  # deeper than the parser allows: the walk must not recurse
+        deep = ast.BinOp(left=deep, op=ast.Add(), right=ast.Name(id="x", ctx=ast.Load()))
+    assert node_key(deep)[:2] == ("BinOp", "BinOp")

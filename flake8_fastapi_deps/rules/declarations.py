@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Optional
 from ..base import Finding, Rule, finding
 from ..model import FunctionInfo, annotated_parts, keyword, own_nodes
 from ..names import MARKERS, dotted
+from ..nodes import node_key
 from ..project import ClassSym, ExternalSym, FuncSym, ParamDecl, Symbol, ValueSym
 from ._shared import marker_functions, may_name_plain_function
 
@@ -290,9 +291,9 @@ def _cache_key(ctx: FileContext, decl: ParamDecl) -> Optional[tuple[object, ...]
     else:
         return None
     scopes = keyword(marker, "scopes")
-    scopes_key = "" if scopes is None or _empty(scopes) else ast.dump(scopes)
+    scopes_key = () if scopes is None or _empty(scopes) else node_key(scopes)
     scope = keyword(marker, "scope")
-    return (identity, scopes_key, ast.dump(scope) if scope is not None else "")
+    return (identity, scopes_key, node_key(scope) if scope is not None else ())
 
 
 def _empty(expr: ast.expr) -> bool:

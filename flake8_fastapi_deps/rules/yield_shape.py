@@ -48,6 +48,7 @@ from ..model import (
     nodes_within,
 )
 from ..names import dotted
+from ..nodes import node_key
 from ..project import ClassSym, ExternalSym, FuncSym, Symbol, ValueSym
 
 if TYPE_CHECKING:
@@ -238,7 +239,7 @@ def _always_raises(sym: FuncSym) -> bool:
 class _State(NamedTuple):
     n: int  # yields on this path so far (a path stops at the second)
     first: tuple[int, int]  # (line, col) of the first yield, (0, 0) before it
-    conds: frozenset[tuple[str, bool]]  # outcomes of repeated tests taken so far
+    conds: frozenset[tuple[tuple[object, ...], bool]]  # outcomes of repeated tests taken so far
     sure: bool  # the path is possible whatever the data (see the module docstring)
 
 
@@ -616,8 +617,8 @@ def _own_expr_nodes(root: ast.AST) -> Iterator[ast.AST]:
     return _own_nodes([root])
 
 
-def _test_key(test: ast.expr) -> Optional[tuple[str, bool]]:
-    """A test as (text of its positive form, polarity): ``not x`` is ("x", False)."""
+def _test_key(test: ast.expr) -> Optional[tuple[tuple[object, ...], bool]]:
+    """A test as (fingerprint of its positive form, polarity): ``not x`` is (key of x, False)."""
     polarity = True
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test = test.operand
@@ -629,14 +630,13 @@ def _test_key(test: ast.expr) -> Optional[tuple[str, bool]]:
         if positive is not None:
             polarity = not polarity
             op = positive()
-        text = f"{ast.dump(test.left)} {type(op).__name__} {ast.dump(test.comparators[0])}"
-        return text, polarity
-    return ast.dump(test), polarity
+        return (type(op).__name__, node_key(test.left), node_key(test.comparators[0])), polarity
+    return node_key(test), polarity
 
 
-def _repeated_tests(func: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+def _repeated_tests(func: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[tuple[object, ...]]:
     """Tests (positive form) of two or more ``if`` statements in the function."""
-    counts: dict[str, int] = {}
+    counts: dict[tuple[object, ...], int] = {}
     for node in _own_nodes(func.body):
         if isinstance(node, ast.If):
             key = _test_key(node.test)
