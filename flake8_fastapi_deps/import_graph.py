@@ -111,7 +111,7 @@ class ImportGraph:
         self._component_cache: dict[int, dict[str, object]] = {}
         self._reverse: dict[int, dict[str, list[str]]] = {}
         self._hint_words = _router_hint_words(router_classes)
-        self._chains: dict[str, frozenset[str]] = {}
+        self._chains: dict[str, tuple[str, ...]] = {}  # tuples: untracked by the collector
         self._text_index: dict[str, list[str]] = {}
         self.scratch: dict[str, object] = {}  # per-project results of rules built on the graph
         # Trees of router-hint files parsed for their exact edges, lent to the
@@ -180,7 +180,7 @@ class ImportGraph:
                 yield (target, stmt.lineno, stmt.col_offset)
 
     def _statement_targets(
-        self, path: str, stmt: ImportStmt, ancestors: frozenset[str]
+        self, path: str, stmt: ImportStmt, ancestors: tuple[str, ...]
     ) -> Iterator[str]:
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
@@ -189,7 +189,7 @@ class ImportGraph:
         base = "." * stmt.level + (stmt.module or "")
         yield from self._from_targets(path, base, [a.name for a in stmt.names], ancestors)
 
-    def _import_targets(self, path: str, name: str, ancestors: frozenset[str]) -> Iterator[str]:
+    def _import_targets(self, path: str, name: str, ancestors: tuple[str, ...]) -> Iterator[str]:
         """``import a.b.c`` runs ``a``, ``a.b`` and ``a.b.c``, except packages holding ``path``.
 
         (``import app`` inside ``app/routers/users.py`` only binds a name: the
@@ -205,7 +205,7 @@ class ImportGraph:
                 yield target
 
     def _from_targets(
-        self, path: str, base: str, names: list[str], ancestors: frozenset[str]
+        self, path: str, base: str, names: list[str], ancestors: tuple[str, ...]
     ) -> Iterator[str]:
         """``from base import names``: the packages above ``base``, submodules, ``base``."""
         prefixes, subs, base_file, needs_names = self._from_files(path, base, names)
@@ -258,7 +258,7 @@ class ImportGraph:
         self._from_statements[key] = result
         return result
 
-    def _package_chain(self, path: str) -> frozenset[str]:
+    def _package_chain(self, path: str) -> tuple[str, ...]:
         """``_package_chain(path, root)``, built per folder from its parent's chain.
 
         Each folder is looked at once (one ``isfile``; ``realpath`` only for an
@@ -266,16 +266,16 @@ class ImportGraph:
         """
         directory = os.path.dirname(path)
         chains = self._chains
-        chain = chains.get(directory)
-        if chain is not None:
-            return chain
+        cached = chains.get(directory)
+        if cached is not None:
+            return cached
         root = self.project.root
         if root is None:
-            chain = chains[directory] = _package_chain(path, root)
-            return chain
+            cached = chains[directory] = _package_chain(path, root)
+            return cached
         below: list[tuple[str, Optional[str]]] = []  # folders whose chain is missing, deepest first
         current = directory
-        chain = frozenset()
+        chain: tuple[str, ...] = ()
         while True:
             known = chains.get(current)
             if known is not None:
@@ -295,7 +295,7 @@ class ImportGraph:
             current = parent
         for folder, init_file in reversed(below):
             if init_file is not None:
-                chain = chain | {init_file}
+                chain = (*chain, init_file)
             chains[folder] = chain
         return chains[directory]
 
@@ -528,7 +528,9 @@ class _Components:
 
     def __init__(self) -> None:
         self._number: dict[str, int] = {}
-        self._members: list[tuple[str, ...]] = []
+        # number -> members: a dict of string tuples, which the garbage
+        # collector stops tracking (a list would be visited by every collection)
+        self._members: dict[int, tuple[str, ...]] = {}
 
     def known(self, node: str) -> Optional[tuple[str, ...]]:
         number = self._number.get(node)
@@ -539,7 +541,7 @@ class _Components:
 
     def single(self, node: str) -> tuple[str, ...]:
         self._number[node] = len(self._members)
-        self._members.append((node,))
+        self._members[len(self._members)] = (node,)
         return (node,)
 
     def component(
@@ -593,7 +595,7 @@ class _Components:
                     members.append(member)
                     if member == node:
                         break
-                self._members.append(tuple(sorted(members)))
+                self._members[number] = tuple(sorted(members))
         return self._members[done[start]]
 
 
@@ -712,28 +714,28 @@ _ROUTE_DECORATOR_TEXT = re.compile(
 )
 
 
-def _package_chain(path: str, root: Optional[str]) -> frozenset[str]:
+def _package_chain(path: str, root: Optional[str]) -> tuple[str, ...]:
     """``__init__.py`` files of the packages holding ``path`` (itself included if one).
 
     Every parent package of a module runs before the module does, also across
     namespace packages (folders without ``__init__.py``), so the walk goes up
     to the project root rather than stopping at the first folder without one.
     """
-    found: set[str] = set()
+    found: dict[str, None] = {}
     directory = os.path.dirname(path)
     while root is None or directory == root or directory.startswith(root + os.sep):
         if root is not None and directory == root:
             break
         init = os.path.join(directory, "__init__.py")
         if is_file(init):
-            found.add(os.path.realpath(init))
+            found[os.path.realpath(init)] = None
         elif root is None:
             break
         parent = os.path.dirname(directory)
         if parent == directory:
             break
         directory = parent
-    return frozenset(found)
+    return tuple(found)
 
 
 def _module_level_imports(tree: ast.Module) -> Iterator[ImportStmt]:

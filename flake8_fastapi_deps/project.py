@@ -23,7 +23,7 @@ import stat
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Union
+from typing import Callable, NamedTuple, Optional, Union
 
 from .model import (
     ROUTE_DECORATORS,
@@ -170,24 +170,42 @@ class _Scan:
     pattern: Optional[re.Pattern[str]] = None
 
 
-@dataclass
-class _FileText:
+class _FileText(NamedTuple):
     """What the dependency scan learns from one file's bytes alone.
 
     Nothing here depends on the project, so it is kept for the process: a file
     below two project roots (a root found as the top of a package chain inside
     another project, such as a ``docs_src`` folder of tutorial packages) is
     read and summarised once, not once per project.
+
+    Kept in :data:`_FILE_TEXT` as a plain tuple (``local`` apart, in
+    :data:`_FILE_LOCAL`), replaced rather than changed:
+    for most files it holds only booleans, strings and None, and the garbage
+    collector stops tracking such a tuple (not a subclass), so the table of
+    every project file costs the run's full collections nothing (an object
+    per file was visited by each of them).
     """
 
-    facts: dict[str, object] = field(default_factory=dict)  # text facts so far (None kept)
+    facts: tuple[tuple[str, object], ...] = ()  # (name, value) of the text facts so far
     # the dependency scan's part, filled when a scan first asks (text_fact alone does not)
     summarised: bool = False
     declares: bool = False  # may declare a dependency: mentions fastapi and a marker word
     local: Optional[LocalDeclarations] = None  # the text summary, when it settles the file
 
+    def has_fact(self, name: str) -> bool:
+        return any(known == name for known, _ in self.facts)
 
-_FILE_TEXT: dict[str, Optional[_FileText]] = {}  # None: unreadable
+    def fact(self, name: str) -> object:
+        for known, value in self.facts:
+            if known == name:
+                return value
+        return None
+
+
+# path -> (facts, summarised, declares), None when unreadable; and the ``local``
+# summaries apart, so that the big table holds only untracked tuples
+_FILE_TEXT: dict[str, Optional[tuple[tuple[tuple[str, object], ...], bool, bool]]] = {}
+_FILE_LOCAL: dict[str, LocalDeclarations] = {}
 
 
 def _file_text(
@@ -195,13 +213,14 @@ def _file_text(
 ) -> tuple[Optional[_FileText], Optional[bytes]]:
     """The kept summary of ``path`` with ``facts`` computed (and the scan's part if
     ``summarise``), and the file's bytes if they were read just now."""
-    known = _FILE_TEXT.get(path)
-    if known is None and path in _FILE_TEXT:
+    raw = _FILE_TEXT.get(path)
+    if raw is None and path in _FILE_TEXT:
         return None, None  # unreadable
+    known = _FileText(*raw, _FILE_LOCAL.get(path)) if raw is not None else None
     if (
         known is not None
         and (known.summarised or not summarise)
-        and all(name in known.facts for name in facts)
+        and all(known.has_fact(name) for name in facts)
     ):
         return known, None
     data = read_source(path)
@@ -209,20 +228,28 @@ def _file_text(
         _FILE_TEXT[path] = None
         return None, None
     if known is None:
-        known = _FILE_TEXT[path] = _FileText()
+        known = _FileText()
     if summarise and not known.summarised:
         # declaring a dependency needs an import of fastapi in the same file
         # (substring tests first: the regex alone costs several times more)
-        known.declares = (
+        declares = (
             b"fastapi" in data
             and (b"Depends" in data or b"Security" in data)
             and _DEP_TEXT.search(data) is not None
         )
-        known.local = local_declarations(data) if known.declares else None
-        known.summarised = True
-    for name, compute in facts.items():
-        if name not in known.facts:
-            known.facts[name] = compute(data)
+        known = known._replace(
+            summarised=True,
+            declares=declares,
+            local=local_declarations(data) if declares else None,
+        )
+    added = tuple(
+        (name, compute(data)) for name, compute in facts.items() if not known.has_fact(name)
+    )
+    if added:
+        known = known._replace(facts=known.facts + added)
+    _FILE_TEXT[path] = (known.facts, known.summarised, known.declares)
+    if known.local is not None:
+        _FILE_LOCAL[path] = known.local
     return known, data
 
 
@@ -421,7 +448,7 @@ class Project:
         self.options = options
         self._modules: dict[str, Optional[ModuleInfo]] = {}
         self._current: Optional[ModuleInfo] = None  # the module being linted (see adopt)
-        self._files: Optional[list[str]] = None
+        self._files: Optional[tuple[str, ...]] = None
         self._scans: dict[str, _Scan] = {}
         self._subtree_counts: Optional[dict[str, int]] = None
         self._resolving: set[tuple[int, str]] = set()
@@ -547,18 +574,19 @@ class Project:
             self._import_roots.append(base)
             self._module_files.clear()  # absolute names may now resolve elsewhere
 
-    def files(self) -> list[str]:
+    def files(self) -> tuple[str, ...]:
         """Every Python file below the root (bounded; no symlinked directories).
 
         Folders are skipped when hidden, in :data:`_SKIP_DIRS`, or holding a
         root marker or ``pyvenv.cfg`` of their own (another project, a virtual
         environment).  One directory listing per folder answers all of it.
+        A tuple of strings, which the garbage collector stops tracking.
         """
         if self._files is None:
             found: list[str] = []
             if self.root is not None:
                 _list_python_files(self.root, found)
-            self._files = found[:MAX_PROJECT_FILES]
+            self._files = tuple(found[:MAX_PROJECT_FILES])
         return self._files
 
     def module_file(self, importer: Optional[str], dotted_name: str) -> Optional[str]:
@@ -1009,7 +1037,7 @@ class Project:
 
     def _record_facts(self, facts: dict[str, TextFact], path: str, text: _FileText) -> None:
         for fact_name in facts:
-            value = text.facts[fact_name]
+            value = text.fact(fact_name)
             if value is not None:
                 self._facts[fact_name][path] = value
 
@@ -1282,6 +1310,7 @@ def clear_cache() -> None:
     _REAL.clear()
     _MARKED.clear()
     _FILE_TEXT.clear()
+    _FILE_LOCAL.clear()
     fs.clear()
 
 

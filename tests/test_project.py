@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import os
 from pathlib import Path
 from typing import Optional
@@ -330,3 +331,28 @@ def test_relative_paths_find_the_project_of_the_working_directory(
     assert first.root == os.path.realpath(tmp_path / "one")
     assert second.root == os.path.realpath(tmp_path / "two")
     assert project_for(str(tmp_path / "one/app/x.py"), Options()) is first
+
+
+def test_kept_file_summaries_are_not_tracked_by_the_garbage_collector(tmp_path: Path) -> None:
+    """The per-file table lives for the process and holds one entry per project file:
+    plain tuples of atoms, so full collections skip it (an object per file was visited
+    by every one of them).  Only files that declare dependencies keep a tracked summary."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/db.py": "def get_db():\n    yield 1\n",
+            "app/main.py": (
+                "from fastapi import Depends, FastAPI\nfrom .db import get_db\napp = FastAPI()\n"
+                "@app.get('/')\ndef root(db=Depends(get_db)):\n    return db\n"
+            ),
+            **{f"app/plain{i}.py": f"X = {i}\n" for i in range(20)},
+        },
+    )
+    lint(tmp_path / "app/main.py")
+    gc.collect()
+    gc.collect()  # (tuples are untracked by a collection, the dict then by a full one)
+    assert len(project._FILE_TEXT) == 22
+    assert not any(gc.is_tracked(entry) for entry in project._FILE_TEXT.values())
+    assert not gc.is_tracked(project._FILE_TEXT)
+    assert set(project._FILE_LOCAL) <= {str(tmp_path / "app/main.py")}
