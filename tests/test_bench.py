@@ -114,3 +114,23 @@ def test_check_only_counts_instructions_of_the_check_loop_alone() -> None:
     # (which scans this repository), and neither count holds the interpreter's start-up
     # and imports (well over 50 million instructions)
     assert 0 < warm["instructions"] < min(cold["instructions"], 50_000_000)
+
+
+def test_calibrate_smoke() -> None:
+    """Two installations (here: the same interpreter twice), paired round by round."""
+    result = _run_json(
+        "calibrate.py",
+        str(FIXTURES),
+        f"--baseline={sys.executable}",
+        f"--compare=again={sys.executable}",
+        "--rounds=2",
+        "--warmup=0",
+    )
+    assert result["failures"] == 0
+    assert list(result["configs"]) == ["baseline", "again"]
+    again = result["configs"]["again"]
+    # runs start outside the checkout, yet the installed plugin is found and listed
+    assert "flake8-fastapi-deps" in again["version"]
+    assert len(again["paired_rounds"]) == 2 and isinstance(again["paired_overhead"], float)
+    assert [r["round"] for r in result["runs"]["baseline"]] == [1, 2]
+    assert all(r["exit"] == 1 and r["cpu_s"] > 0 for r in result["runs"]["again"])  # findings
