@@ -28,7 +28,6 @@ status 0, or 2 if a run failed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -36,14 +35,14 @@ import sys
 import tempfile
 from typing import Any, Optional
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench  # noqa: E402  (argument split, parser, child environment and report output are shared)
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    extra: list[str] = []
-    if "--" in argv:
-        cut = argv.index("--")
-        argv, extra = argv[:cut], argv[cut + 1:]
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("path", help="the tree flake8 lints")
+    argv, extra = bench.split_extra(argv)
+    parser = bench.script_parser(__doc__, "the tree flake8 lints")
     parser.add_argument("--baseline", required=True, help="python of the reference installation")
     parser.add_argument(
         "--compare",
@@ -54,8 +53,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=1, help="unreported runs of each first")
-    parser.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE")
     ns = parser.parse_args(argv)
+    if ns.rounds < 1:
+        parser.error("--rounds must be at least 1")
     ns.extra = extra
     configs: dict[str, str] = {"baseline": ns.baseline}
     for item in ns.compare:
@@ -69,15 +69,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def run_once(python: str, args: list[str], cwd: str) -> dict[str, Any]:
     """One flake8 run in a child process: its CPU seconds (user+sys) and exit status."""
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # installed copies come with bytecode
     proc = subprocess.Popen(
         [python, "-m", "flake8", *args],
         cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env=env,
+        env=bench.child_env(bench.WITH),  # as bench.py's runs: bytecode allowed, no filter
     )
     assert proc.stderr is not None
     stderr = proc.stderr.read()
@@ -166,16 +164,7 @@ def render(result: dict[str, Any]) -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     ns = parse_args(sys.argv[1:] if argv is None else argv)
     result = measure(ns)
-    if ns.json is not None:
-        text = json.dumps(result, indent=2)
-        if ns.json == "-":
-            print(text)
-        else:
-            with open(ns.json, "w", encoding="utf-8") as handle:
-                handle.write(text + "\n")
-            print(render(result))
-    else:
-        print(render(result))
+    bench.emit(result, ns.json, render)
     return 2 if result["failures"] else 0
 
 
