@@ -226,6 +226,7 @@ def _file_text(
     data = read_source(path)
     if data is None:
         _FILE_TEXT[path] = None
+        _FILE_LOCAL.pop(path, None)  # (the two tables describe the same files)
         return None, None
     if known is None:
         known = _FileText()
