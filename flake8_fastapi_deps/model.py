@@ -154,7 +154,7 @@ class ModuleInfo:
     # per scope (id of a function node, 0 for the module): name -> assigned values
     assignments: dict[int, dict[str, list[ast.expr]]] = field(default_factory=dict)
     # caches filled by project.Project
-    cache: dict[str, object] = field(default_factory=dict)
+    cache: dict[object, object] = field(default_factory=dict)
     # hash of the bytes this module was parsed from, when the index read it from disk
     source_hash: Optional[int] = None
 

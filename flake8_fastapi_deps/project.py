@@ -456,7 +456,7 @@ class Project:
         self._import_graph: Optional[ImportGraph] = None
         self.parse_count = 0  # files parsed by the index (for the benchmark)
         # project-wide indexes built lazily by rule families, by a key of their own
-        self.cache: dict[str, object] = {}
+        self.cache: dict[object, object] = {}
         self._router_classes = KNOWN_ROUTER_CLASSES | frozenset(options.router_classes)
         self._import_roots: list[str] = []
         self._rooted_folders: set[str] = set()  # folders add_import_root_for has seen

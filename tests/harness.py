@@ -7,6 +7,11 @@ and the 1-based column flake8 prints, e.g. ``x = Depends(get_db())  # FAD001:13`
 The codes compared are the default-on codes, plus the codes in the fixture's
 file (or project folder) name, plus any listed in a ``# fad-select: FAD302``
 line.  ``# fad-options: --fad-max-dependencies=2`` lines set options.
+
+Messages are compared too, against a snapshot per fixture in ``tests/snapshots/``
+(``<fixture>.txt``: one ``line:col: message`` per finding, col as flake8 prints
+it), so that a change of wording shows in review.  Regenerate after a deliberate
+change with ``FAD_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_fixtures.py``.
 """
 
 from __future__ import annotations
@@ -23,12 +28,14 @@ from flake8_fastapi_deps.options import Options
 from flake8_fastapi_deps.registry import ALL_RULES
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SNAPSHOTS = Path(__file__).parent / "snapshots"
 PROJECTS = FIXTURES / "projects"
 _EXPECT = re.compile(r"\b(FAD\d{3}):(\d+)\b")
 _CODE = re.compile(r"FAD\d{3}")
 _MIN_VERSION = re.compile(r"_py3(\d+)$")
 
 Expectation = tuple[int, int, str]  # line, 1-based column, code
+Reported = tuple[int, int, str]  # line, 1-based column, whole message (code first)
 
 
 def comments(source: str) -> list[tuple[int, str]]:
@@ -70,12 +77,33 @@ def supported(path: Path) -> bool:
 
 def run_file(path: Path, source: str, options: Options) -> list[Expectation]:
     """What the plugin reports for ``path``, as (line, flake8 column, code)."""
+    found = report(path, source, options)
+    return sorted((line, col, message.split(" ", 1)[0]) for line, col, message in found)
+
+
+def report(path: Path, source: str, options: Options) -> list[Reported]:
+    """What the plugin reports for ``path``, as (line, flake8 column, message)."""
     tree = ast.parse(source, filename=str(path))
     lines = source.splitlines(keepends=True)
-    return sorted(
-        (f.line, f.col + 1, f.message.split(" ", 1)[0])
-        for f in check(tree, str(path), lines, options)
-    )
+    return sorted((f.line, f.col + 1, f.message) for f in check(tree, str(path), lines, options))
+
+
+def snapshot_text(found: list[Reported]) -> str:
+    return "".join(f"{line}:{col}: {message}\n" for line, col, message in found)
+
+
+def compare_snapshot(name: str, found: list[Reported]) -> None:
+    """Assert ``found`` equals the stored snapshot ``name`` (or rewrite it when asked)."""
+    import os
+
+    path = SNAPSHOTS / f"{name}.txt"
+    text = snapshot_text(found)
+    if os.environ.get("FAD_UPDATE_SNAPSHOTS"):
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.is_file(), f"no snapshot {path.name}: run with FAD_UPDATE_SNAPSHOTS=1"
+    assert text.splitlines() == path.read_text(encoding="utf-8").splitlines()
 
 
 def single_fixtures() -> list[Path]:

@@ -11,9 +11,11 @@ from flake8_fastapi_deps import project
 from flake8_fastapi_deps.options import Options
 
 from .harness import (
+    compare_snapshot,
     expectations,
     header_values,
     project_fixtures,
+    report,
     run_file,
     selected_codes,
     single_fixtures,
@@ -33,8 +35,10 @@ def test_fixture(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
     options = Options.from_args(header_values(source, "fad-options"))
     codes = selected_codes(path.name, [source])
-    got = [e for e in run_file(path, source, options) if e[2] in codes]
+    found = [f for f in report(path, source, options) if f[2].split(" ", 1)[0] in codes]
+    got = [(line, col, message.split(" ", 1)[0]) for line, col, message in found]
     assert got == expectations(source)
+    compare_snapshot(path.stem, found)
 
 
 @pytest.mark.parametrize("root", project_fixtures(), ids=lambda p: p.name)
@@ -47,11 +51,15 @@ def test_project_fixture(root: Path) -> None:
     )
     got: dict[str, list[tuple[int, int, str]]] = {}
     want: dict[str, list[tuple[int, int, str]]] = {}
+    messages: list[tuple[int, int, str]] = []
     for path, source in sources.items():
         rel = str(path.relative_to(root))
-        got[rel] = [e for e in run_file(path, source, options) if e[2] in codes]
+        found = [f for f in report(path, source, options) if f[2].split(" ", 1)[0] in codes]
+        got[rel] = [(line, col, message.split(" ", 1)[0]) for line, col, message in found]
         want[rel] = expectations(source)
+        messages.extend((line, col, f"{rel}: {message}") for line, col, message in found)
     assert got == want
+    compare_snapshot(f"projects/{root.name}", messages)
 
 
 @pytest.mark.parametrize("path", single_fixtures(), ids=lambda p: p.name)

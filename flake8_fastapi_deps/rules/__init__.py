@@ -13,7 +13,7 @@ from ..base import Finding, Rule
 from . import async_boundary, declarations, lifecycle, misuse, structure, yield_shape
 
 if TYPE_CHECKING:
-    from ..checker import FileContext
+    from ..context import FileContext
 
 
 class Family(Protocol):

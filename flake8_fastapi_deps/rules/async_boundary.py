@@ -29,7 +29,7 @@ from ..project import ClassSym, ExternalSym, FuncSym, Project, Symbol, ValueSym
 from ._shared import own_awaited, own_body, own_calls
 
 if TYPE_CHECKING:
-    from ..checker import FileContext
+    from ..context import FileContext
 
 FAD101 = Rule(
     "FAD101",

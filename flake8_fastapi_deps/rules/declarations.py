@@ -15,7 +15,7 @@ from ..project import ClassSym, ExternalSym, FuncSym, ParamDecl, Symbol, ValueSy
 from ._shared import marker_functions, may_name_plain_function
 
 if TYPE_CHECKING:
-    from ..checker import FileContext
+    from ..context import FileContext
 
 FAD001 = Rule(
     "FAD001",

@@ -39,7 +39,7 @@ from ..project import ClassSym, FuncSym, ParamDecl, ValueSym
 from ._shared import own_body, own_calls
 
 if TYPE_CHECKING:
-    from ..checker import FileContext
+    from ..context import FileContext
 
 FAD201 = Rule(
     "FAD201",

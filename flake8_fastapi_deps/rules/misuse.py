@@ -43,7 +43,7 @@ from ..project import (
 from ._shared import marker_call_ids, marker_functions
 
 if TYPE_CHECKING:
-    from ..checker import FileContext
+    from ..context import FileContext
 
 FAD006 = Rule(
     "FAD006",

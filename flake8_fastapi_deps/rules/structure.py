@@ -42,7 +42,7 @@ from ..project import (
 )
 
 if TYPE_CHECKING:
-    from ..checker import FileContext
+    from ..context import FileContext
 
 FAD301 = Rule(
     "FAD301",

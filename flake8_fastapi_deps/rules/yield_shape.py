@@ -52,7 +52,7 @@ from ..nodes import node_key
 from ..project import ClassSym, ExternalSym, FuncSym, Symbol, ValueSym
 
 if TYPE_CHECKING:
-    from ..checker import FileContext
+    from ..context import FileContext
 
 FAD207 = Rule(
     "FAD207",
