@@ -1,0 +1,120 @@
+"""FAD001 called-dependency: ``Depends(get_db())`` hands FastAPI a value that is not callable."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Optional
+
+from ...base import Finding, Rule, finding
+from ...model import is_generator, own_nodes
+from ...names import dotted
+from ...project import ClassSym, FuncSym, Symbol
+from ._common import marker_label
+
+if TYPE_CHECKING:
+    from ...context import FileContext
+
+RULE = Rule(
+    "FAD001",
+    "called-dependency",
+    "{marker}({callee}()) calls the dependency ({reason}); pass it uncalled: {marker}({callee})",
+    "The dependency is called inside Depends(...) instead of being passed.",
+)
+
+# Decorators that leave a function's call/return behaviour as written.
+_TRANSPARENT_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+# Builtins whose instances are never callable.
+_NON_CALLABLE_BUILTINS = frozenset(
+    {"str", "int", "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset",
+     "complex", "bytearray"}
+)
+_NON_CALLABLE_TYPES = _NON_CALLABLE_BUILTINS | {"None"}
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    if not ctx.mentions_fastapi:
+        return
+    for use in ctx.module.marker_uses:
+        target = use.explicit
+        if not isinstance(target, ast.Call):
+            continue
+        callee_name = dotted(target.func)
+        if callee_name is None:
+            continue
+        reason = _not_callable_reason(ctx, ctx.resolve(target.func, use.scope))
+        if reason is not None:
+            yield finding(
+                target, RULE, marker=marker_label(use.marker), callee=callee_name, reason=reason
+            )
+
+
+def _not_callable_reason(ctx: FileContext, sym: Optional[Symbol]) -> Optional[str]:
+    """Why calling ``sym`` can never give FastAPI a callable, or None if it might."""
+    project = ctx.project
+    if isinstance(sym, ClassSym):
+        if project.class_method(sym, "__call__") is None and not project.class_has_unknown_base(sym):
+            return f"{sym.node.name} instances are not callable"
+        return None
+    if not isinstance(sym, FuncSym) or sym.info.cls is not None:
+        return None
+    node = sym.node
+    for deco in node.decorator_list:
+        name = project.canonical(sym.module, deco.func if isinstance(deco, ast.Call) else deco)
+        if name not in _TRANSPARENT_DECORATORS:
+            return None  # an unknown decorator may return anything
+    if is_generator(node):
+        kind = "an async generator" if isinstance(node, ast.AsyncFunctionDef) else "a generator"
+        return f"{node.name} is {kind} function"
+    if isinstance(node, ast.AsyncFunctionDef):
+        return f"{node.name} is async, so calling it makes a coroutine"
+    if _returns_non_callable(ctx, sym):
+        return f"{node.name} returns a value that is not callable"
+    return None
+
+
+def _returns_non_callable(ctx: FileContext, sym: FuncSym) -> bool:
+    node = sym.node
+    if node.returns is not None:
+        return _type_not_callable(ctx, sym, node.returns)
+    returns = [n for n in own_nodes(node) if isinstance(n, ast.Return)]
+    if not returns:
+        return False  # falls off the end: FastAPI then uses the annotation; leave it
+    return all(n.value is not None and _value_not_callable(ctx, sym, n.value) for n in returns)
+
+
+def _type_not_callable(ctx: FileContext, sym: FuncSym, ann: ast.expr) -> bool:
+    if isinstance(ann, ast.Constant):
+        return False  # string annotations: not evaluated here
+    base = ann.value if isinstance(ann, ast.Subscript) else ann
+    if isinstance(base, ast.Name) and base.id in _NON_CALLABLE_TYPES:
+        return base.id not in sym.module.toplevel and base.id not in sym.module.imports.names
+    target = ctx.project.resolve(sym.module, base, sym.info.parents)
+    if isinstance(target, ClassSym):
+        return _reason_for_class(ctx, target)
+    return False
+
+
+def _value_not_callable(ctx: FileContext, sym: FuncSym, value: ast.expr) -> bool:
+    if isinstance(value, ast.Constant):
+        return value.value is not None
+    if isinstance(
+        value,
+        (ast.JoinedStr, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.DictComp,
+         ast.SetComp, ast.Compare),
+    ):
+        return True
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Name) and func.id in _NON_CALLABLE_BUILTINS:
+            return func.id not in sym.module.toplevel and func.id not in sym.module.imports.names
+        made = ctx.project.resolve(sym.module, func, sym.info.parents)
+        if isinstance(made, ClassSym):
+            return _reason_for_class(ctx, made)
+    return False
+
+
+def _reason_for_class(ctx: FileContext, cls: ClassSym) -> bool:
+    return ctx.project.class_method(cls, "__call__") is None and not ctx.project.class_has_unknown_base(
+        cls
+    )

@@ -1,0 +1,73 @@
+"""FAD002 unwired-dependency: ``Depends`` used uncalled, or a function used as a plain default."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ...base import Finding, Rule, finding
+from ...model import annotated_parts
+from ...names import MARKERS, dotted
+from ...project import FuncSym
+from ._common import injected_functions, marker_label
+
+if TYPE_CHECKING:
+    from ...context import FileContext
+
+RULE = Rule(
+    "FAD002",
+    "unwired-dependency",
+    "{what}; {fix}",
+    "Depends/Security used without calling it, or a function used as a plain default.",
+)
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    if not ctx.mentions_fastapi:
+        return
+    imports = ctx.module.imports
+    routes = ctx.routes
+    for info in injected_functions(ctx):
+        for param, default in info.params:
+            if default is not None and imports.canonical(default) in MARKERS:
+                label = marker_label(imports.canonical(default))
+                yield finding(
+                    default,
+                    RULE,
+                    what=f"{param.arg}={dotted(default)} is not called, so nothing is injected",
+                    fix=f"write {label}(dependency)",
+                )
+                continue
+            parts = annotated_parts(imports, param.annotation)
+            for meta in (parts or [])[1:]:
+                if imports.canonical(meta) in MARKERS:
+                    label = marker_label(imports.canonical(meta))
+                    yield finding(
+                        meta,
+                        RULE,
+                        what=f"{param.arg}: Annotated[..., {dotted(meta)}] is not called",
+                        fix=f"write {label}(dependency)",
+                    )
+            if id(info.node) in routes and isinstance(default, (ast.Name, ast.Attribute)):
+                sym = ctx.resolve(default, info.parents)
+                if isinstance(sym, FuncSym):
+                    name = dotted(default)
+                    yield finding(
+                        default,
+                        RULE,
+                        what=f"{param.arg}={name} makes a query parameter defaulting to a function",
+                        fix=f"write Depends({name})",
+                    )
+    for name, value in ctx.module.toplevel.items():
+        if isinstance(value, ast.Subscript):
+            parts = annotated_parts(imports, value)
+            for meta in (parts or [])[1:]:
+                if imports.canonical(meta) in MARKERS:
+                    label = marker_label(imports.canonical(meta))
+                    yield finding(
+                        meta,
+                        RULE,
+                        what=f"alias {name} uses {dotted(meta)} without calling it",
+                        fix=f"write {label}(dependency)",
+                    )

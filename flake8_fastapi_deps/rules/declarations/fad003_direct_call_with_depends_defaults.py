@@ -1,0 +1,122 @@
+"""FAD003 direct-call-with-depends-defaults: calling a dependency-style function by hand
+without the arguments whose defaults are ``Depends()`` markers."""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Optional
+
+from ...base import Finding, Rule, finding
+from ...names import dotted
+from ...project import FuncSym, ParamDecl, Symbol
+from .._shared import may_name_plain_function
+
+if TYPE_CHECKING:
+    from ...context import FileContext
+
+RULE = Rule(
+    "FAD003",
+    "direct-call-with-depends-defaults",
+    "{callee}() is called without {param}, which then holds a Depends marker; pass {param}",
+    "A function with Depends() defaults is called directly, omitting those arguments.",
+)
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    if ctx.is_test:
+        return
+    project = ctx.project
+    names = _callee_names(ctx)
+    if names is not None and not names:
+        return  # no function with Depends() defaults can be reached from here
+    inside_markers = {id(use.explicit) for use in ctx.module.marker_uses}
+    # the same spelling in the same function means the same thing: resolve it once
+    meanings: dict[tuple[int, str], Optional[Symbol]] = {}
+    for call, scope in ctx.module.calls:
+        func = call.func
+        if id(call) in inside_markers or not isinstance(func, (ast.Name, ast.Attribute)):
+            continue
+        if names is not None and (func.id if isinstance(func, ast.Name) else func.attr) not in names:
+            continue
+        if not may_name_plain_function(ctx.module, func, scope):
+            continue  # answered without resolving (which may parse other modules)
+        text = dotted(func)
+        if text is None:
+            continue  # resolves to nothing: not a plain name chain
+        key = (id(scope[-1]) if scope else 0, text)
+        if key in meanings:
+            sym = meanings[key]
+        else:
+            sym = meanings[key] = ctx.resolve(func, scope)
+        if not isinstance(sym, FuncSym) or sym.info.cls is not None or sym.node.decorator_list:
+            continue
+        if project.is_route(sym.module, sym.node):
+            continue
+        omitted = _omitted_marker_param(project.signature(sym.module, sym.info), sym, call)
+        if omitted is not None:
+            yield finding(call, RULE, callee=dotted(call.func), param=omitted)
+
+
+def _callee_names(ctx: FileContext) -> Optional[set[str]]:
+    """The last names a call can end with to reach a function with marker defaults.
+
+    Such a function is either defined here (undecorated, outside a class, with a
+    marker call among its defaults) or in a module the dependency scan saw, which
+    publishes those functions' names; it is reached through an import of the
+    name itself or of a project module (``deps.get_user()``).  None when a star
+    import from the project makes any name possible, or when a whole module is
+    imported from outside the folder the scan covered (a project over its budget).
+    """
+    mod = ctx.module
+    markers = {id(use.call) for use in mod.marker_uses}
+    names = {
+        info.name
+        for info in mod.functions
+        if info.cls is None
+        and not info.node.decorator_list
+        and any(default is not None and id(default) in markers for _, default in info.params)
+    }
+    project = ctx.project
+    if project.root is None or mod.path is None:
+        return names  # a lone file: calls resolve to its own functions only
+    published = project.gate_names(mod.path)
+    base = project.scan_base(mod.path).rstrip(os.sep) + os.sep
+    for stmt, _ in mod.top_imports:
+        if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+            if stmt.level or not project.is_external_module(mod, stmt.module or ""):
+                return None
+    for local, qualified in mod.imports.names.items():
+        if project.is_external_module(mod, qualified):
+            continue
+        target = project.import_file(mod, qualified)
+        if target is not None and not target.startswith(base):
+            # Outside the folder the scan covered (a project over its budget):
+            # nothing is published about it, so keep the name, or give up on
+            # filtering when a whole module is imported.
+            if target.endswith(qualified.rsplit(".", 1)[-1] + ".py") or target.endswith(
+                os.sep + "__init__.py"
+            ):
+                return None
+            names.add(local)
+        elif qualified.rsplit(".", 1)[-1] in published:
+            names.add(local)  # from app.deps import get_user [as alias]
+        else:
+            names |= published  # a project module or package: deps.get_user()
+    return names
+
+
+def _omitted_marker_param(decls: list[ParamDecl], sym: FuncSym, call: ast.Call) -> Optional[str]:
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        kw.arg is None for kw in call.keywords
+    ):
+        return None  # *args / **kwargs may pass anything
+    args = sym.node.args
+    positional = [*args.posonlyargs, *args.args]
+    passed_positionally = {p.arg for p in positional[: len(call.args)]}
+    passed = passed_positionally | {kw.arg for kw in call.keywords if kw.arg}
+    for decl in decls:
+        if decl.via == "default" and decl.param.arg not in passed:
+            return decl.param.arg
+    return None
