@@ -1,0 +1,65 @@
+"""FAD104 (off by default): an ``async def`` route or dependency that never awaits.
+
+It runs on the event loop for nothing: as a plain ``def`` FastAPI would run it
+in a thread.  A body whose calls are all to pure builtins cannot block, so it
+is left alone.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ...base import Finding, Rule, finding
+from ...model import FunctionInfo, ModuleInfo, Scope
+from .._shared import own_body
+from ._common import body_scope, is_builtin, where
+from ._names import PURE_BUILTINS
+
+if TYPE_CHECKING:
+    from ...context import FileContext
+
+RULE = Rule(
+    "FAD104",
+    "async-request-code-without-await",
+    "{where} never awaits, yet runs on the event loop; make it def so FastAPI runs it in a thread",
+    "An async def route or dependency that never awaits anything.",
+    default_on=False,
+)
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    if not ctx.options.reports(RULE.code):
+        return
+    for info in ctx.request_functions():
+        if info.is_async:
+            yield from _never_awaits(ctx, info)
+
+
+def _never_awaits(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
+    mod = ctx.module
+    scope = body_scope(info)
+    may_block = False
+    raised: set[int] = set()
+    for node in own_body(mod, info.node):
+        if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
+            return
+        if isinstance(node, ast.comprehension) and node.is_async:
+            return
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            raised.add(id(node.exc))  # building the exception to raise
+        elif isinstance(node, ast.Call) and not may_block and id(node) not in raised:
+            may_block = not _harmless_call(mod, node, scope)
+    if not may_block:
+        return  # nothing here can block; on the loop it even saves a thread hop
+    yield finding(info.node, RULE, where=where(ctx, info))
+
+
+def _harmless_call(mod: ModuleInfo, call: ast.Call, scope: Scope) -> bool:
+    func = call.func
+    return (
+        isinstance(func, ast.Name)
+        and func.id in PURE_BUILTINS
+        and is_builtin(mod, func, func.id, scope)
+    )
