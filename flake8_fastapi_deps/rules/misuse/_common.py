@@ -1,0 +1,119 @@
+"""Helpers several misuse rules share: marker tests and FastAPI's view of an annotation's markers."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from ...memo import Slot
+from ...model import ModuleInfo, annotated_parts
+from ...names import ANNOTATED, MARKERS, dotted
+from ...project import Project, ValueSym
+
+CONTEXT_MANAGERS = {
+    "contextlib.contextmanager": "contextmanager",
+    "contextlib.asynccontextmanager": "asynccontextmanager",
+}
+# Decorators that surely leave a function a plain function.
+TRANSPARENT = frozenset({"functools.lru_cache", "functools.cache", "functools.wraps"})
+_PARAM_MARKERS = frozenset(
+    f"{mod}.{name}"
+    for mod in ("fastapi", "fastapi.params", "fastapi.param_functions")
+    for name in ("Query", "Path", "Header", "Cookie", "Body", "Form", "File")
+)
+
+
+def label(name: Optional[str]) -> str:
+    return "Security" if name == "fastapi.Security" else "Depends"
+
+
+def is_marker(mod: ModuleInfo, expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Call) and mod.imports.canonical(expr.func) in MARKERS
+
+
+@dataclass
+class Marker:
+    call: ast.Call
+    module: ModuleInfo
+    kind: str  # "dep" (Depends/Security) or "param" (Query, Body, ...)
+
+
+# per module: id of an annotation -> its markers; dotted text -> the alias it names
+_MARKERS: Slot[dict[int, list[Marker]]] = Slot("fad_markers")
+_ALIASES: Slot[dict[Optional[str], Optional[ValueSym]]] = Slot("fad_alias")
+
+
+def fastapi_markers(
+    project: Project, mod: ModuleInfo, expr: Optional[ast.expr], depth: int = 0
+) -> list[Marker]:
+    """FastAPI's markers of an annotation in the order FastAPI sees them.
+
+    Nested ``Annotated`` and module-level aliases (``CU = Annotated[...]``,
+    ``type CU = ...``) are flattened as ``typing`` does: the inner metadata
+    comes first, and FastAPI uses the last marker.
+    """
+    if expr is None or depth > 4:
+        return []
+    table = _MARKERS.of(mod, dict)
+    cached = table.get(id(expr))
+    if cached is not None:
+        return cached
+    result = _markers_uncached(project, mod, expr, depth)
+    table[id(expr)] = result
+    return result
+
+
+def _markers_uncached(project: Project, mod: ModuleInfo, expr: ast.expr, depth: int) -> list[Marker]:
+    parts = annotated_parts(mod.imports, expr)
+    if parts is None:
+        if isinstance(expr, (ast.Name, ast.Attribute)) and may_be_alias(mod, expr):
+            alias = _alias(project, mod, expr)
+            if alias is not None:
+                return fastapi_markers(project, alias.module, alias.value, depth + 1)
+        return []
+    found = list(fastapi_markers(project, mod, parts[0], depth + 1))
+    for meta in parts[1:]:
+        if not isinstance(meta, ast.Call):
+            continue
+        name = mod.imports.canonical(meta.func)
+        if name in MARKERS:
+            found.append(Marker(meta, mod, "dep"))
+        elif name in _PARAM_MARKERS:
+            found.append(Marker(meta, mod, "param"))
+    return found
+
+
+def _alias(project: Project, mod: ModuleInfo, expr: Union[ast.Name, ast.Attribute]) -> Optional[ValueSym]:
+    """The module-level ``X = <subscript>`` that ``expr`` names, cached per module and text."""
+    table = _ALIASES.of(mod, dict)
+    text = dotted(expr)
+    if text in table:
+        return table[text]
+    sym = project.resolve(mod, expr)
+    result = sym if isinstance(sym, ValueSym) and isinstance(sym.value, ast.Subscript) else None
+    table[text] = result
+    return result
+
+
+def may_be_alias(mod: ModuleInfo, expr: Union[ast.Name, ast.Attribute]) -> bool:
+    """Can ``expr`` name a module-level alias (cheap test before resolving)?"""
+    head: ast.expr = expr
+    while isinstance(head, ast.Attribute):
+        head = head.value
+    if not isinstance(head, ast.Name):
+        return False
+    binding = mod.toplevel.get(head.id)
+    if binding is None:
+        return head.id in mod.imports.names
+    if isinstance(expr, ast.Name):
+        return isinstance(binding, (ast.Subscript, ast.Import, ast.ImportFrom))
+    return isinstance(binding, (ast.Import, ast.ImportFrom))
+
+
+def annotated_aliases(mod: ModuleInfo) -> Iterator[tuple[str, ast.Subscript]]:
+    """Module-level ``Alias = Annotated[...]`` (also ``type Alias = ...``)."""
+    for name, value in mod.toplevel.items():
+        if isinstance(value, ast.Subscript) and mod.imports.canonical(value.value) == ANNOTATED:
+            yield name, value
