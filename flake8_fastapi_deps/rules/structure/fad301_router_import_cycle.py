@@ -1,0 +1,135 @@
+"""FAD301 router-import-cycle: an import that is part of an import cycle through a router module."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Optional
+
+from ...base import Finding, Rule
+from ...import_graph import ImportGraph
+from ...memo import Slot
+from ...model import ModuleInfo
+from ...options import Options
+from ...project import Project
+from ._common import router_creations
+
+if TYPE_CHECKING:
+    from ...context import FileContext
+
+RULE = Rule(
+    "FAD301",
+    "router-import-cycle",
+    "import cycle {cycle}; move shared code to a module that imports no router",
+    "An import that is part of an import cycle through a router or app module.",
+)
+
+_MAX_NAMED_MODULES = 6
+
+# Does the module create an app or router, or define routes?
+_ROUTER_MODULE: Slot[bool] = Slot("fad3_router_module")
+# An import component (its sorted members, as ImportGraph.component gives them;
+# components are final and disjoint) -> its router/app modules.
+_COMPONENT_ROUTERS: Slot[dict[tuple[str, ...], frozenset[str]]] = Slot("fad301_routers")
+
+
+def wants(project: Project, path: Optional[str], text: str, options: Options) -> bool:
+    """Modules that may share an import cycle with a router module, FastAPI-free or not."""
+    if path is None or not _in_project(project, path):
+        return False
+    return project.import_graph().may_be_in_router_cycle(path, text=text)
+
+
+def _in_project(project: Project, real: str) -> bool:
+    """``project.inside`` for a path that is already real (no ``realpath`` call)."""
+    root = project.root
+    return root is not None and (real == root or real.startswith(root + os.sep))
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    project = ctx.project
+    path = ctx.module.path
+    if path is None or not _in_project(project, path):
+        return
+    graph = project.import_graph()
+    if not graph.may_be_in_router_cycle(path, ctx.module):
+        return
+    try:
+        members = graph.component(path, ctx.module)
+        if len(members) < 2:
+            return
+        routers = _routers_in(project, graph, members)
+    finally:
+        graph.drop_parsed()
+    if not routers:
+        return
+    inside = set(members)
+    edges = [e for e in graph.edges(path, ctx.module) if e.target in inside]
+    back = graph.shortest_paths_to(path, {e.target for e in edges})
+    best: dict[tuple[int, int], list[str]] = {}  # import statement position -> cycle
+    for edge in edges:
+        rest = back.get(edge.target)
+        if rest is None:
+            continue
+        cycle = [path, *rest]
+        if not routers.intersection(cycle):
+            found = _cycle_through_router(graph, path, edge.target, routers, inside)
+            if found is None:
+                continue
+            cycle = found
+        where = (edge.line, edge.col)
+        known = best.get(where)
+        if known is None or len(cycle) < len(known):
+            best[where] = cycle
+    for (line, col), cycle in best.items():
+        yield Finding(line, col, RULE.format(cycle=_cycle_text(graph, cycle)))
+
+
+def _routers_in(project: Project, graph: ImportGraph, members: tuple[str, ...]) -> frozenset[str]:
+    """The router/app modules of a component (computed once per component)."""
+    known_components = _COMPONENT_ROUTERS.of(project, dict)
+    cached = known_components.get(members)
+    if cached is not None:
+        return cached
+    found: set[str] = set()
+    for member in members:
+        if not graph.router_hint(member):
+            continue
+        known = project.cached_module(member) is not None
+        parsed = None if known else graph.take_parsed(member)
+        mod = project.module_at(member, *parsed) if parsed else project.module_at(member)
+        if mod is not None and _is_router_module(project, mod):
+            found.add(member)
+        if not known:
+            project.forget(member, mod)  # the answer is cached per component
+    result = known_components[members] = frozenset(found)
+    return result
+
+
+def _is_router_module(project: Project, mod: ModuleInfo) -> bool:
+    """Creates an app or router, or defines routes."""
+    return _ROUTER_MODULE.of(
+        mod, lambda: bool(project.routes(mod)) or bool(router_creations(project, mod))
+    )
+
+
+def _cycle_through_router(
+    graph: ImportGraph, start: str, first: str, routers: frozenset[str], members: set[str]
+) -> Optional[list[str]]:
+    """A simple cycle ``start -> first -> ... -> router -> ... -> start``, if one is found."""
+    to_router = graph.shortest_path(first, set(routers), {start}, members)
+    if to_router is None:
+        return None
+    avoid = set(to_router[:-1])
+    home = graph.shortest_path(to_router[-1], {start}, avoid, members)
+    if home is None:
+        return None
+    return [start, *to_router, *home[1:]]
+
+
+def _cycle_text(graph: ImportGraph, cycle: list[str]) -> str:
+    names = [graph.module_name(p) for p in cycle]
+    if len(names) > _MAX_NAMED_MODULES + 1:
+        hidden = len(names) - _MAX_NAMED_MODULES
+        names = [*names[:3], f"({hidden} more)", *names[-3:]]
+    return " -> ".join(names)

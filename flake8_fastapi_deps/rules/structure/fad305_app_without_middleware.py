@@ -1,0 +1,209 @@
+"""FAD305 app-without-middleware: a FastAPI app that never gets any middleware."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Optional
+
+from ...base import Finding, Rule, finding
+from ...memo import Slot
+from ...model import ModuleInfo, Scope, iter_params, keyword, own_nodes
+from ...names import dotted
+from ...nodes import walk
+from ...project import ClassSym, ExternalSym, FuncSym, read_source
+from ._common import PROJECT_TEXT, creations
+from ._names import HARMLESS_APP_CALLS, HARMLESS_BUILTINS
+
+if TYPE_CHECKING:
+    from ...context import FileContext
+
+RULE = Rule(
+    "FAD305",
+    "app-without-middleware",
+    "{app} never gets middleware; plan CORS, request-ID and logging middleware early",
+    "A FastAPI app that never gets any middleware.",
+    default_on=False,
+)
+
+_MAX_CALL_DEPTH = 3
+
+# Every statement of the module, in ``walk`` order.
+_STATEMENTS: Slot[list[ast.stmt]] = Slot("fad3_statements")
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    if ctx.is_test or not ctx.mentions_fastapi or not ctx.options.reports(RULE.code):
+        return
+    apps = [(call, scope) for call, scope, is_app in creations(ctx) if is_app]
+    if not apps or _adds_middleware(ctx.module):
+        return
+    for call, scope in apps:
+        if keyword(call, "middleware") is not None and not _empty_literal(keyword(call, "middleware")):
+            continue
+        if any(kw.arg is None for kw in call.keywords):
+            continue  # **settings may hold middleware=
+        if _class_adds_middleware(ctx, call, scope):
+            continue
+        handles, escapes = _app_handles(ctx.module, call)
+        if escapes or _app_given_away(ctx, handles, 0):
+            continue
+        module_level = not scope and any("." not in h for h in handles)
+        if (module_level or _returned(ctx.module, handles, scope)) and _imported_by_middleware_code(
+            ctx
+        ):
+            continue
+        label = f"{sorted(handles)[0]} = {dotted(call.func)}()" if handles else f"{dotted(call.func)}()"
+        yield finding(call, RULE, app=label)
+
+
+def _class_adds_middleware(ctx: FileContext, call: ast.Call, scope: Scope) -> bool:
+    """A project subclass of FastAPI whose methods add middleware to ``self``."""
+    sym = ctx.resolve(call.func, scope)
+    if not isinstance(sym, ClassSym):
+        return False
+    for cls in (sym, *ctx.project.class_bases(sym)):
+        if not isinstance(cls, ClassSym):
+            continue
+        for stmt in cls.node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute)
+                and n.func.attr in ("add_middleware", "middleware")
+                for n in own_nodes(stmt)
+            ):
+                return True
+    return False
+
+
+def _empty_literal(expr: Optional[ast.expr]) -> bool:
+    return isinstance(expr, (ast.List, ast.Tuple)) and not expr.elts
+
+
+def _adds_middleware(mod: ModuleInfo) -> bool:
+    """Any ``x.add_middleware(...)`` call or ``@x.middleware(...)`` decorator in the module."""
+    for call, _ in mod.calls:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in ("add_middleware", "middleware"):
+            return True
+    return False
+
+
+def _app_handles(mod: ModuleInfo, call: ast.Call) -> tuple[set[str], bool]:
+    """The names/attributes the app is stored in, and whether it escapes otherwise."""
+    handles: set[str] = set()
+    for node in _statements(mod):
+        value = getattr(node, "value", None)
+        if value is not call:
+            continue
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                text = dotted(target)
+                if text is None:
+                    return handles, True
+                handles.add(text)
+            return handles, False
+        if isinstance(node, ast.AnnAssign):
+            text = dotted(node.target)
+            if text is None:
+                return handles, True
+            handles.add(text)
+            return handles, False
+        if isinstance(node, ast.Return):
+            return handles, True
+        if isinstance(node, ast.Expr):
+            return handles, False  # created and dropped
+    return handles, True  # inside another expression: passed somewhere
+
+
+def _statements(mod: ModuleInfo) -> list[ast.stmt]:
+    return _STATEMENTS.of(mod, lambda: [n for n in walk([mod.tree]) if isinstance(n, ast.stmt)])
+
+
+def _app_given_away(ctx: FileContext, handles: set[str], depth: int) -> bool:
+    """Is the app passed to a callable that may add middleware?"""
+    for call, scope in ctx.module.calls:
+        if _passes(call, handles) and _may_add_middleware(ctx, ctx.module, call, scope, depth):
+            return True
+    return False
+
+
+def _passes(call: ast.Call, handles: set[str]) -> bool:
+    values = [*call.args, *(kw.value for kw in call.keywords)]
+    for value in values:
+        if isinstance(value, ast.Starred):
+            value = value.value
+        if dotted(value) in handles:
+            return True
+    return False
+
+
+def _may_add_middleware(
+    ctx: FileContext, mod: ModuleInfo, call: ast.Call, scope: Scope, depth: int
+) -> bool:
+    func = call.func
+    if isinstance(func, ast.Name) and func.id in HARMLESS_BUILTINS and func.id not in mod.toplevel:
+        return False
+    sym = ctx.project.resolve(mod, func, scope)
+    if isinstance(sym, ExternalSym):
+        return sym.name not in HARMLESS_APP_CALLS
+    if not isinstance(sym, FuncSym) or depth >= _MAX_CALL_DEPTH:
+        return True  # unknown: assume it may
+    return _function_adds_middleware(ctx, sym, depth + 1)
+
+
+def _function_adds_middleware(ctx: FileContext, sym: FuncSym, depth: int) -> bool:
+    """Does a project function that receives the app add middleware (or pass it on)?"""
+    params = {p.arg for p, _ in iter_params(sym.node)}
+    scope = (*sym.info.parents, sym.node)
+    for node in own_nodes(sym.node):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("add_middleware", "middleware"):
+            return True
+        if _passes(node, params) and _may_add_middleware(ctx, sym.module, node, scope, depth):
+            return True
+    return any(
+        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and any(
+            isinstance(d, ast.Call)
+            and isinstance(d.func, ast.Attribute)
+            and d.func.attr == "middleware"
+            for d in n.decorator_list
+        )
+        for n in own_nodes(sym.node)
+    )
+
+
+def _returned(mod: ModuleInfo, handles: set[str], scope: Scope) -> bool:
+    if not scope:
+        return False
+    return any(
+        isinstance(n, ast.Return) and n.value is not None and dotted(n.value) in handles
+        for n in own_nodes(scope[-1])
+    )
+
+
+def _imported_by_middleware_code(ctx: FileContext) -> bool:
+    """Does another project module that adds middleware import this one?
+
+    Also by name in a string, as ASGI servers load apps: ``"pkg.main:app"``.
+    """
+    path = ctx.module.path
+    if ctx.project.root is None or path is None:
+        return False
+    graph = ctx.project.import_graph()
+    name = graph.module_name(path)
+    for other in graph.files_matching("middleware", PROJECT_TEXT):
+        if other == path:
+            continue
+        if path in graph.text_imports(other):
+            return True
+        data = read_source(other)
+        if data is not None and re.search(
+            rf"[\"']{re.escape(name)}[:\"']", data.decode("utf-8", "replace")
+        ):
+            return True
+    return False
