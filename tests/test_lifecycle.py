@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from flake8_fastapi_deps.options import OptionError, Options
-from flake8_fastapi_deps.rules.lifecycle import first_skipped, yield_sites
+from flake8_fastapi_deps.facts.yield_flow import first_skipped, yield_sites
 
 
 def _func(source: str) -> ast.FunctionDef:

@@ -1,0 +1,1 @@
+"""The fact layer: facts rules query, computed once."""

@@ -1,0 +1,163 @@
+"""Helpers several lifecycle rules share (FAD203-FAD206)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Optional
+
+from ...memo import Slot
+from ...model import FunctionInfo, Scope, annotated_parts
+from ...project import ParamDecl, ValueSym
+from ._names import (
+    BACKGROUND_TASK,
+    BACKGROUND_TASK_TAILS,
+    BACKGROUND_TASKS,
+    BUILTIN_TYPES,
+    CLIENT,
+    POOLED,
+    TASKS_TAILS,
+)
+
+if TYPE_CHECKING:
+    from ...context import FileContext
+
+
+def external(
+    ctx: FileContext, expr: ast.expr, scope: Scope, names: Collection[str], tails: Collection[str]
+) -> Optional[str]:
+    """The canonical name of ``expr`` if it is one of ``names`` (cheap test first).
+
+    ``tails`` are the last components of ``names``: an import of a project
+    module that re-exports one of them keeps the name, so only those are
+    resolved through the project.
+    """
+    direct = ctx.module.imports.canonical(expr)
+    if direct is None or (direct not in names and direct.rsplit(".", 1)[-1] not in tails):
+        return None
+    name = ctx.canonical(expr, scope)
+    return name if name is not None and name in names else None
+
+
+def name_tails(names: Collection[str]) -> frozenset[str]:
+    return frozenset(n.rsplit(".", 1)[-1] for n in names)
+
+
+def pooled_names(ctx: FileContext) -> dict[str, str]:
+    extra = ctx.options.pooled_constructors
+    if not extra:
+        return POOLED
+    table = dict(POOLED)
+    for name in extra:
+        table.setdefault(name, CLIENT)
+    return table
+
+
+def param_type_name(ctx: FileContext, decl: ParamDecl) -> Optional[str]:
+    """Canonical name of a parameter's type (through ``Annotated`` and aliases)."""
+    ann = decl.param.annotation
+    if ann is None:
+        return None
+    module = ctx.module
+    scope = decl.scope
+    parts = annotated_parts(module.imports, ann)
+    if parts:
+        ann = parts[0]
+    elif isinstance(ann, (ast.Name, ast.Attribute)):
+        alias = ctx.project.resolve(module, ann, scope)
+        if isinstance(alias, ValueSym):
+            aparts = annotated_parts(alias.module.imports, alias.value)
+            if aparts:
+                module, ann, scope = alias.module, aparts[0], ()
+    if isinstance(ann, ast.Subscript):  # Optional[Session]
+        inner = ann.slice
+        name = ctx.project.canonical(module, ann.value, scope)
+        if name in ("typing.Optional",) and isinstance(inner, (ast.Name, ast.Attribute)):
+            ann = inner
+    if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):  # Session | None
+        for side in (ann.left, ann.right):
+            if not (isinstance(side, ast.Constant) and side.value is None):
+                ann = side
+    if isinstance(ann, ast.Subscript):  # dict[str, Any], List[int]
+        ann = ann.value
+    if isinstance(ann, ast.Name) and ann.id in BUILTIN_TYPES:
+        if ann.id not in module.toplevel and ann.id not in module.imports.names:
+            return f"builtins.{ann.id}"
+    if not isinstance(ann, (ast.Name, ast.Attribute)):
+        return None
+    return ctx.project.canonical(module, ann, scope)
+
+
+def only_reraises(block: Sequence[ast.stmt], handler: Optional[ast.ExceptHandler]) -> bool:
+    """Is the block nothing but a re-raise of the caught exception?"""
+    meaningful = [
+        s for s in block
+        if not isinstance(s, ast.Pass)
+        and not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+    ]
+    return len(meaningful) == 1 and _is_reraise(meaningful[0], handler)
+
+
+def _is_reraise(stmt: ast.stmt, handler: Optional[ast.ExceptHandler]) -> bool:
+    if not isinstance(stmt, ast.Raise):
+        return False
+    if stmt.exc is None:
+        return True
+    return (
+        handler is not None
+        and handler.name is not None
+        and isinstance(stmt.exc, ast.Name)
+        and stmt.exc.id == handler.name
+    )
+
+
+def _task_receivers(ctx: FileContext, info: FunctionInfo) -> set[str]:
+    """Names that hold the request's ``BackgroundTasks`` (a parameter or a local instance)."""
+    names: set[str] = set()
+    wanted = (BACKGROUND_TASKS,)
+    for param, _ in info.params:
+        ann = param.annotation
+        parts = annotated_parts(ctx.module.imports, ann)
+        if parts:
+            ann = parts[0]
+        if ann is not None and external(ctx, ann, info.parents, wanted, TASKS_TAILS):
+            names.add(param.arg)
+    scope = info.parents + (info.node,)
+    for name, values in ctx.module.assignments.get(id(info.node), {}).items():
+        for value in values:
+            if isinstance(value, ast.Call) and external(ctx, value.func, scope, wanted, TASKS_TAILS):
+                names.add(name)
+    return names
+
+
+_TASK_CALLS: Slot[dict[int, list[ast.Call]]] = Slot("background_task_calls")
+
+
+def background_task_calls(ctx: FileContext, info: FunctionInfo, calls: list[ast.Call]) -> list[ast.Call]:
+    """The calls among ``calls`` (``info``'s own) that add a background task:
+    ``tasks.add_task(...)`` on the request's ``BackgroundTasks``, ``BackgroundTask(...)``.
+    Found once per function (FAD204 and FAD205 both look at them)."""
+    found = _TASK_CALLS.of(ctx.module, dict)
+    known = found.get(id(info.node))
+    if known is None:
+        known = found[id(info.node)] = _task_calls(ctx, info, calls)
+    return known
+
+
+def _task_calls(ctx: FileContext, info: FunctionInfo, calls: list[ast.Call]) -> list[ast.Call]:
+    scope = info.parents + (info.node,)
+    receivers: Optional[set[str]] = None
+    found: list[ast.Call] = []
+    for sub in calls:
+        func = sub.func
+        if isinstance(func, ast.Attribute) and func.attr == "add_task":
+            if not isinstance(func.value, ast.Name):
+                continue
+            if receivers is None:
+                receivers = _task_receivers(ctx, info)
+            if func.value.id not in receivers:
+                continue
+        elif external(ctx, func, scope, BACKGROUND_TASK, BACKGROUND_TASK_TAILS) is None:
+            continue
+        found.append(sub)
+    return found
