@@ -37,20 +37,37 @@ whole run every project file is read at most once per process.
 from __future__ import annotations
 
 import ast
-import bisect
 import os
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Callable, NamedTuple, Optional, Union
+from typing import Callable, NamedTuple, Optional, Protocol
 
+from .components import Components
 from .fs import is_file
-from .model import ROUTE_DECORATORS, ModuleInfo
+from .import_scan import ROUTE_DECORATOR_TEXT, router_hint_words, scan_imports
+from .module_imports import ImportStmt, is_type_checking_test, module_level_imports
+from .module_info import ModuleInfo
 
-if TYPE_CHECKING:
-    from .project import Project
 
-ImportStmt = Union[ast.Import, ast.ImportFrom]
+class ProjectIndex(Protocol):
+    """What the graph uses of the project index (:class:`~.project.Project`)."""
+
+    @property
+    def root(self) -> Optional[str]:
+        """The project root (real path), or None for a lone file."""
+
+    def files(self) -> Sequence[str]:
+        """Every Python file of the project."""
+
+    def module_file(self, importer: Optional[str], dotted_name: str) -> Optional[str]:
+        """The project file of module ``dotted_name`` (``.x``: relative to ``importer``)."""
+
+    def cached_module(self, path: str) -> Optional[ModuleInfo]:
+        """The module at ``path`` if the index has built it (never parses)."""
+
+    def count_parse(self) -> None:
+        """Count one file parsed for the index (for the benchmark)."""
 
 
 class ImportEdge(NamedTuple):
@@ -84,7 +101,7 @@ class ImportGraph:
 
     def __init__(
         self,
-        project: Project,
+        project: ProjectIndex,
         read: Callable[[str], Optional[bytes]],
         parse: Callable[[bytes, str], Optional[ast.Module]],
         router_classes: Iterable[str],
@@ -92,7 +109,6 @@ class ImportGraph:
         self.project = project
         self._read = read
         self._parse_source = parse
-        self._files: dict[tuple[str, str], Optional[str]] = {}
         # per import statement: what _import_targets / _from_targets look up
         self._imported_files: dict[str, tuple[str, ...]] = {}
         self._from_statements: dict[
@@ -103,14 +119,14 @@ class ImportGraph:
         self._text_edges: dict[str, tuple[str, ...]] = {}
         self._candidate_edges: dict[str, tuple[str, ...]] = {}  # exact edges of linted files
         self._hints: dict[str, bool] = {}
-        self._text_components = _Components()
+        self._text_components = Components()
         # exact (syntax) layer
         # path -> ((target, line, col), ...): plain tuples, which the collector untracks
         self._edges: dict[str, tuple[tuple[str, int, int], ...]] = {}
-        self._components = _Components()
+        self._components = Components()
         self._component_cache: dict[int, dict[str, object]] = {}
         self._reverse: dict[int, dict[str, list[str]]] = {}
-        self._hint_words = _router_hint_words(router_classes)
+        self._hint_words = router_hint_words(router_classes)
         self._chains: dict[str, tuple[str, ...]] = {}  # tuples: untracked by the collector
         self._text_index: dict[str, list[str]] = {}
         self.scratch: dict[str, object] = {}  # per-project results of rules built on the graph
@@ -148,7 +164,7 @@ class ImportGraph:
         data = self._read(path)
         if data is None:
             return None
-        self.project.parse_count += 1
+        self.project.count_parse()
         tree = self._parse_source(data, path)
         if tree is not None and self.router_hint(path):
             # FAD301 models router-hint members of a cycle next: parse once
@@ -171,7 +187,7 @@ class ImportGraph:
 
     def _module_edges(self, path: str, tree: ast.Module) -> Iterator[tuple[str, int, int]]:
         ancestors = self._package_chain(path)
-        for stmt in _module_level_imports(tree):
+        for stmt, _ in module_level_imports(tree, _type_checking_by_spelling, runtime=True):
             targets: dict[str, None] = {}
             for target in self._statement_targets(path, stmt, ancestors):
                 if target != path:
@@ -198,7 +214,8 @@ class ImportGraph:
         found = self._imported_files.get(name)
         if found is None:
             parts = name.split(".")
-            files = (self._file(path, ".".join(parts[:cut])) for cut in range(1, len(parts) + 1))
+            module_file = self.project.module_file
+            files = (module_file(path, ".".join(parts[:cut])) for cut in range(1, len(parts) + 1))
             found = self._imported_files[name] = tuple(f for f in files if f is not None)
         for target in found:
             if target not in ancestors:
@@ -224,8 +241,8 @@ class ImportGraph:
         """The files ``from base import names`` in ``path``'s folder may run, cached.
 
         (packages above ``base``, submodules among ``names``, ``base`` itself,
-        whether a name is not a submodule).  Like :meth:`_file`, absolute
-        statements do not depend on the folder: the same statement in many
+        whether a name is not a submodule).  Like ``module_file``'s answers,
+        absolute statements do not depend on the folder: the same statement in many
         files is looked up once.
         """
         key = (os.path.dirname(path) if base.startswith(".") else "", base, tuple(names))
@@ -237,10 +254,10 @@ class ImportGraph:
         if stripped and stripped == base:
             parts = stripped.split(".")
             for cut in range(1, len(parts)):
-                found = self._file(path, ".".join(parts[:cut]))
+                found = self.project.module_file(path, ".".join(parts[:cut]))
                 if found is not None:
                     prefixes.append(found)
-        base_file = self._file(path, base)
+        base_file = self.project.module_file(path, base)
         subs: list[str] = []
         needs_names = False
         if base_file is not None:
@@ -249,7 +266,7 @@ class ImportGraph:
                 if name == "*":
                     needs_names = True
                     continue
-                sub = self._file(path, base + sep + name)
+                sub = self.project.module_file(path, base + sep + name)
                 if sub is not None and sub != base_file:
                     subs.append(sub)
                 else:
@@ -299,15 +316,6 @@ class ImportGraph:
             chains[folder] = chain
         return chains[directory]
 
-    def _file(self, importer: str, dotted_name: str) -> Optional[str]:
-        """``Project.module_file``, cached (absolute names do not depend on the importer)."""
-        key = (os.path.dirname(importer) if dotted_name.startswith(".") else "", dotted_name)
-        if key in self._files:
-            return self._files[key]
-        found = self.project.module_file(importer, dotted_name)
-        self._files[key] = found
-        return found
-
     # ----------------------------------------------------------------- candidate edges
 
     def _text_successors(self, path: str) -> tuple[str, ...]:
@@ -323,7 +331,7 @@ class ImportGraph:
         if path not in self._hints:  # the same text answers router_hint: read files once
             self._hints[path] = self._hint(text)
         ancestors = self._package_chain(path)
-        for kind, base, names in _scan_imports(text):
+        for kind, base, names in scan_imports(text):
             if kind == "import":
                 targets = [t for n in names for t in self._import_targets(path, n, ancestors)]
             else:
@@ -347,7 +355,7 @@ class ImportGraph:
 
     def _hint(self, text: str) -> bool:
         return any(word in text for word in self._hint_words) or (
-            "@" in text and _ROUTE_DECORATOR_TEXT.search(text) is not None
+            "@" in text and ROUTE_DECORATOR_TEXT.search(text) is not None
         )
 
     def text_imports(self, path: str) -> tuple[str, ...]:
@@ -518,202 +526,6 @@ class ImportGraph:
         return ".".join(parts) or base
 
 
-class _Components:
-    """Strongly connected components, found incrementally by an iterative Tarjan walk.
-
-    A walk from a new start assigns a component to every node it reaches, and
-    those components are final: later walks treat them as done and stop there.
-    ``allowed`` confines a walk to a set of nodes (edges leaving it are ignored).
-    """
-
-    def __init__(self) -> None:
-        self._number: dict[str, int] = {}
-        # number -> members: a dict of string tuples, which the garbage
-        # collector stops tracking (a list would be visited by every collection)
-        self._members: dict[int, tuple[str, ...]] = {}
-
-    def known(self, node: str) -> Optional[tuple[str, ...]]:
-        number = self._number.get(node)
-        return None if number is None else self._members[number]
-
-    def number(self, node: str) -> int:
-        return self._number[node]
-
-    def single(self, node: str) -> tuple[str, ...]:
-        self._number[node] = len(self._members)
-        self._members[len(self._members)] = (node,)
-        return (node,)
-
-    def component(
-        self,
-        start: str,
-        successors: Callable[[str], Sequence[str]],
-        allowed: Optional[frozenset[str]],
-    ) -> tuple[str, ...]:
-        known = self.known(start)
-        if known is not None:
-            return known
-        done = self._number
-        index: dict[str, int] = {}
-        low: dict[str, int] = {}
-        stack: list[str] = []
-        on_stack: set[str] = set()
-
-        def enter(node: str) -> tuple[str, Iterator[str]]:
-            index[node] = low[node] = len(index)
-            stack.append(node)
-            on_stack.add(node)
-            return node, iter(successors(node))
-
-        work = [enter(start)]
-        while work:
-            node, pending = work[-1]
-            descended = False
-            for succ in pending:
-                if succ in done or (allowed is not None and succ not in allowed):
-                    continue  # a finished component, or outside the walk
-                if succ not in index:
-                    work.append(enter(succ))
-                    descended = True
-                    break
-                if succ in on_stack and index[succ] < low[node]:
-                    low[node] = index[succ]
-            if descended:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                if low[node] < low[parent]:
-                    low[parent] = low[node]
-            if low[node] == index[node]:
-                number = len(self._members)
-                members: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    done[member] = number
-                    members.append(member)
-                    if member == node:
-                        break
-                self._members[number] = tuple(sorted(members))
-        return self._members[done[start]]
-
-
-# an import statement at the start of a line: indentation, from-base, "(" after import
-_IMPORT_TEXT = re.compile(
-    r"^([ \t]*)(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b[ \t]*(\(?)|import[ \t]+(?=[\w\\]))",
-    re.M,
-)
-_LINE_REST = re.compile(r"(?:[^\n\\;#]|\\\n|\\.)*")
-_PAREN_REST = re.compile(r"[^)]*")
-_NAME = re.compile(r"[\w.]+")
-# the start of every line of code that begins in column 0
-_TOP_LINE = re.compile(r"^[^\s#].{0,60}", re.M)
-# a newline followed by such a line (found with a fast search for the newline)
-_NEWLINE_CODE = re.compile(r"\n[^\s#]")
-# column-0 lines that open a block (an indented import follows one of these)
-_BLOCK_HEADER = re.compile(
-    r"(?:async[ \t]+)?(?:def|class|if|elif|else|try|except|finally|with|for|while|match|case)\b|@"
-)
-_MAX_WALK_BACK = 200
-# column-0 lines whose indented block never runs at import time as module code
-_NOT_MODULE_BLOCK = re.compile(
-    r"(?:async[ \t]+)?def\b|class\b|@"
-    r"|if[ \t]+(?:\w+\.)?TYPE_CHECKING[ \t]*:"
-    r"|if[ \t]+__name__[ \t]*==[ \t]*['\"]__main__['\"][ \t]*:"
-)
-
-
-def _import_matches(text: str) -> Iterator[re.Match[str]]:
-    """``_IMPORT_TEXT.finditer(text)``, without trying the pattern at every line.
-
-    A match lies within one line, starts at its beginning and contains
-    ``import``: so only lines holding that word are tried (``str.find`` skips
-    the rest far faster than the regular expression engine would).
-    """
-    find = text.find
-    match_at = _IMPORT_TEXT.match
-    pos = find("import")
-    while pos >= 0:
-        match = match_at(text, text.rfind("\n", 0, pos) + 1)
-        if match is not None:
-            yield match
-        end = find("\n", pos)
-        if end < 0:
-            return
-        pos = find("import", end + 1)
-
-
-def _top_line_starts(text: str) -> list[int]:
-    """Where ``_TOP_LINE`` matches: lines that begin with code in column 0."""
-    starts = [m.start() + 1 for m in _NEWLINE_CODE.finditer(text)]
-    if _TOP_LINE.match(text, 0):
-        starts.insert(0, 0)
-    return starts
-
-
-def _scan_imports(text: str) -> Iterator[tuple[str, str, list[str]]]:
-    """("from", base, names) / ("import", "", modules) for import statements in ``text``.
-
-    A superset of the module-level imports: every import statement that starts
-    a line, except indented ones whose enclosing column-0 block header is a
-    ``def``/``class``/decorator, ``if TYPE_CHECKING:`` or
-    ``if __name__ == "__main__":``.  (An indented line can only follow a block
-    header or a continuation line, so column-0 lines that are no header, such
-    as the ``) -> T:`` of a long signature, are stepped over.)  Text inside
-    strings may add imports that do not exist; that only makes the candidate
-    graph larger.
-    """
-    top_starts: Optional[list[int]] = None
-    top_lines: dict[int, str] = {}
-    for match in _import_matches(text):
-        if match.group(1):
-            if top_starts is None:
-                top_starts = _top_line_starts(text)
-            at = bisect.bisect_right(top_starts, match.start()) - 1
-            # step back over continuation lines (closing brackets, string text)
-            stop = max(at - _MAX_WALK_BACK, -1)
-            line = ""
-            while at > stop:
-                line = top_lines.get(at, "")
-                if not line:
-                    found = _TOP_LINE.match(text, top_starts[at])
-                    line = top_lines[at] = found.group(0) if found is not None else ""
-                if _BLOCK_HEADER.match(line):
-                    break
-                at -= 1
-            if at > stop and _NOT_MODULE_BLOCK.match(line):
-                continue
-        end = match.end()
-        rest = (_PAREN_REST if match.group(3) else _LINE_REST).match(text, end)
-        body = rest.group(0) if rest is not None else ""
-        names: list[str] = []
-        for item in body.replace("\\\n", " ").split(","):
-            item = item.strip()
-            name = _NAME.match(item)
-            if name is not None:
-                names.append(name.group(0))
-            elif item.startswith("*"):
-                names.append("*")
-        if match.group(2) is not None:
-            yield "from", match.group(2), names
-        else:
-            yield "import", "", [n for n in names if not n.startswith(".")]
-
-
-def _router_hint_words(router_classes: Iterable[str]) -> tuple[str, ...]:
-    """Words that (nearly) every module creating an app/router contains."""
-    words = {"FastAPI", "APIRouter", "add_api_route", "add_api_websocket_route"}
-    words.update(name.rsplit(".", 1)[-1] for name in router_classes)
-    return tuple(sorted(words))
-
-
-# a route decorator, e.g. ``@router.get(`` (for modules using a router made elsewhere)
-_ROUTE_DECORATOR_TEXT = re.compile(
-    r"@[\w.]+\.(?:%s)\s*\(" % "|".join(sorted(ROUTE_DECORATORS))
-)
-
-
 def _package_chain(path: str, root: Optional[str]) -> tuple[str, ...]:
     """``__init__.py`` files of the packages holding ``path`` (itself included if one).
 
@@ -738,72 +550,9 @@ def _package_chain(path: str, root: Optional[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _module_level_imports(tree: ast.Module) -> Iterator[ImportStmt]:
-    """Import statements that run when the module is imported, in source order.
-
-    Module-level statements, also inside module-level ``if``/``try``/``with``/
-    loops/``match``; not inside functions or classes, not under
-    ``if TYPE_CHECKING:`` (its ``else`` does run) or ``if __name__ == "__main__":``.
-    """
-    pending: list[ast.stmt] = list(reversed(tree.body))
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node
-            continue
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        if isinstance(node, ast.If):
-            if _is_type_checking(node.test) or _is_main_test(node.test):
-                pending.extend(reversed(node.orelse))
-                continue
-            if isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not):
-                if _is_type_checking(node.test.operand):
-                    pending.extend(reversed(node.body))
-                    continue
-        children: list[ast.stmt] = []
-        for name in _statement_fields(node.__class__):
-            for child in getattr(node, name, None) or ():
-                if isinstance(child, ast.stmt):
-                    children.append(child)
-                elif isinstance(child, ast.excepthandler) or type(child).__name__ == "match_case":
-                    children.extend(getattr(child, "body", ()))
-        if children:
-            pending.extend(reversed(children))
+def _type_checking_by_spelling(test: ast.expr) -> bool:
+    """A file parsed only for its edges has no import table: ``TYPE_CHECKING`` by spelling."""
+    return is_type_checking_test(None, test)
 
 
-# Fields of a statement that hold statements (or handlers/cases holding them), in field order.
-_BLOCK_FIELDS = frozenset({"body", "handlers", "orelse", "finalbody", "cases"})
-_STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _statement_fields(cls: type) -> tuple[str, ...]:
-    fields = _STATEMENT_FIELDS.get(cls)
-    if fields is None:
-        fields = _STATEMENT_FIELDS[cls] = tuple(
-            f for f in getattr(cls, "_fields", ()) if f in _BLOCK_FIELDS
-        )
-    return fields
-
-
-def _is_type_checking(test: ast.expr) -> bool:
-    """``TYPE_CHECKING`` / ``typing.TYPE_CHECKING`` / ``t.TYPE_CHECKING``."""
-    if isinstance(test, ast.Name):
-        return test.id == "TYPE_CHECKING"
-    return (
-        isinstance(test, ast.Attribute)
-        and test.attr == "TYPE_CHECKING"
-        and isinstance(test.value, ast.Name)
-    )
-
-
-def _is_main_test(test: ast.expr) -> bool:
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
-        return False
-    sides = [test.left, test.comparators[0]]
-    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
-    consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
-    return bool(names) and bool(consts)
-
-
-__all__ = ["ImportEdge", "ImportGraph"]
+__all__ = ["ImportEdge", "ImportGraph", "ProjectIndex"]

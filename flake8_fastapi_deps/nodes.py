@@ -43,6 +43,9 @@ _LEAF_CLASSES: tuple[type, ...] = (
     ast.expr_context,
 ) + tuple(getattr(ast, name) for name in ("MatchSingleton",) if hasattr(ast, name))
 
+# fields of a statement or clause that hold statements (or clauses holding them)
+BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _REVERSED: dict[type, tuple[str, ...]] = {}
 

@@ -471,6 +471,9 @@ class Project:
 
     # ---------------------------------------------------------------- files
 
+    def count_parse(self) -> None:
+        self.parse_count += 1
+
     def inside(self, path: str) -> bool:
         if self.root is None:
             return False

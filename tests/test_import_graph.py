@@ -11,7 +11,7 @@ import pytest
 
 from flake8_fastapi_deps import project
 from flake8_fastapi_deps.checker import check
-from flake8_fastapi_deps.import_graph import _scan_imports
+from flake8_fastapi_deps.import_scan import scan_imports
 from flake8_fastapi_deps.options import Options
 from flake8_fastapi_deps.project import project_for
 
@@ -142,7 +142,7 @@ else:
 if __name__ == "__main__":
     import script_only
 '''
-    found = [(kind, base, names) for kind, base, names in _scan_imports(text)]
+    found = [(kind, base, names) for kind, base, names in scan_imports(text)]
     assert found == [
         ("import", "", ["a.b", "c"]),
         ("from", ".e", ["f", "g"]),
