@@ -431,7 +431,7 @@ def inprocess(ns: argparse.Namespace) -> dict[str, Any]:
         project.Project.adopt = original_adopt  # type: ignore[method-assign]
         for name, func in saved.items():
             setattr(project.Project, name, func)
-    projects = list(project._PROJECTS.values())
+    projects = project.known_projects()
     parsed = sum(p.parse_count for p in projects)
     project.clear_cache()
     walk = stats["check_s"] - index.total

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from flake8_fastapi_deps import project
+from flake8_fastapi_deps.index import files
 from flake8_fastapi_deps.checker import check
 from flake8_fastapi_deps.import_scan import scan_imports
 from flake8_fastapi_deps.options import Options
@@ -99,13 +100,13 @@ def test_each_cycle_member_is_parsed_once(tmp_path: Path, monkeypatch: pytest.Mo
         },
     )
     parsed: list[str] = []
-    original = project.parse_source
+    original = files.parse_source
 
     def counting(data: bytes, path: str) -> ast.Module | None:
         parsed.append(os.path.basename(path))
         return original(data, path)
 
-    monkeypatch.setattr(project, "parse_source", counting)
+    monkeypatch.setattr(files, "parse_source", counting)
     project.clear_cache()  # a graph built from now on reads through the counter
     found = _messages(tmp_path / "app" / "auth.py")
     assert len(found) == 1 and "app.auth -> app.users -> app.auth" in found[0]

@@ -11,6 +11,8 @@ from typing import Optional
 import pytest
 
 from flake8_fastapi_deps import project
+from flake8_fastapi_deps.index import files, scan
+from flake8_fastapi_deps.index.cache import CACHE
 from flake8_fastapi_deps.checker import check
 from flake8_fastapi_deps.options import Options
 from flake8_fastapi_deps.registry import ALL_RULES
@@ -162,13 +164,13 @@ def test_project_files_are_read_once_for_the_scan_and_fad009(monkeypatch: pytest
     """FAD009 asks which files register handlers; the dependency scan's read answers it."""
     root = Path(__file__).resolve().parent / "fixtures/projects/FAD009_handlers_elsewhere"
     reads: list[str] = []
-    real_read = project.read_source
+    real_read = files.read_source
 
     def counting(path: str) -> Optional[bytes]:
         reads.append(path)
         return real_read(path)
 
-    monkeypatch.setattr(project, "read_source", counting)
+    monkeypatch.setattr(files, "read_source", counting)
     found = lint(root / "app/handlers.py")
     assert any(":FAD009" in f for f in found), found  # FAD009 did look at the other files
     assert reads and len(reads) == len(set(reads)), sorted(reads)
@@ -181,11 +183,11 @@ def test_text_facts_without_a_scan_read_each_file_once(
         tmp_path,
         {"pyproject.toml": "", "a.py": "x = 'needle'\n", "b.py": "y = 1\n", "c/d.py": "needle\n"},
     )
-    monkeypatch.setitem(project._TEXT_FACTS, "test", lambda data: len(data) if b"needle" in data else None)
-    monkeypatch.setitem(project._TEXT_FACTS, "other", lambda data: True)
+    monkeypatch.setitem(scan.TEXT_FACTS, "test", lambda data: len(data) if b"needle" in data else None)
+    monkeypatch.setitem(scan.TEXT_FACTS, "other", lambda data: True)
     reads: list[str] = []
-    real_read = project.read_source
-    monkeypatch.setattr(project, "read_source", lambda path: reads.append(path) or real_read(path))
+    real_read = files.read_source
+    monkeypatch.setattr(files, "read_source", lambda path: reads.append(path) or real_read(path))
     proj = project_for(str(tmp_path / "a.py"), Options())
     found = proj.text_fact("test")
     assert found == {str(tmp_path / "a.py"): 13, str(tmp_path / "c/d.py"): 7}
@@ -214,11 +216,11 @@ def test_file_below_two_roots_is_summarised_once_for_both_scans(
     )
     summaries: list[bytes] = []
     facts: list[bytes] = []
-    real_summary = project.local_declarations
+    real_summary = scan.local_declarations
     monkeypatch.setattr(
-        project, "local_declarations", lambda data: summaries.append(data) or real_summary(data)
+        scan, "local_declarations", lambda data: summaries.append(data) or real_summary(data)
     )
-    monkeypatch.setitem(project._TEXT_FACTS, "test", lambda data: facts.append(data))
+    monkeypatch.setitem(scan.TEXT_FACTS, "test", lambda data: facts.append(data))
     lint(tmp_path / "tests/test_a.py")
     lint(tmp_path / "docs/tut/a.py")
     inner = project_for(str(tmp_path / "docs/tut/a.py"), Options())
@@ -239,11 +241,11 @@ def test_text_facts_alone_do_not_summarise_for_the_scan(
     source = "from fastapi import Depends\ndef get_db():\n    yield 1\ndef r(db=Depends(get_db)):\n    pass\n"
     write(tmp_path, {"pyproject.toml": "", "a.py": source})
     summaries: list[bytes] = []
-    real_summary = project.local_declarations
+    real_summary = scan.local_declarations
     monkeypatch.setattr(
-        project, "local_declarations", lambda data: summaries.append(data) or real_summary(data)
+        scan, "local_declarations", lambda data: summaries.append(data) or real_summary(data)
     )
-    monkeypatch.setitem(project._TEXT_FACTS, "test", lambda data: True)
+    monkeypatch.setitem(scan.TEXT_FACTS, "test", lambda data: True)
     proj = project_for(str(tmp_path / "a.py"), Options())
     assert proj.text_fact("test") == {str(tmp_path / "a.py"): True}
     assert summaries == []
@@ -309,11 +311,11 @@ def test_checker_clear_cache_forgets_every_per_process_answer(tmp_path: Path) ->
     source = "from fastapi import FastAPI\n\napp = FastAPI()\n"
     path.write_text(source, encoding="utf-8")
     check(ast.parse(source), str(path), source.splitlines(True), Options())
-    assert project._PROJECTS and project._FOLDER_PROJECTS
+    assert project.known_projects() and CACHE.cache
     assert checker._TEST_FOLDERS and checker._TEST_NAMES
     checker.clear_cache()
-    assert not project._PROJECTS and not project._ROOTS and not project._REAL
-    assert not project._FOLDER_PROJECTS
+    assert not project.known_projects() and not CACHE.roots and not CACHE.real
+    assert not CACHE.cache and not CACHE.modes and not CACHE.marked and not CACHE.file_text
     assert not checker._TEST_FOLDERS and not checker._TEST_NAMES
 
 
@@ -352,8 +354,8 @@ def test_kept_file_summaries_are_not_tracked_by_the_garbage_collector(tmp_path: 
     lint(tmp_path / "app/main.py")
     for _ in range(4):  # each collection untracks a tuple once what it holds is untracked:
         gc.collect()  # nested tuples may take one per level; the dict goes in a full one
-    assert len(project._FILE_TEXT) == 22
-    tracked = [entry for entry in project._FILE_TEXT.values() if gc.is_tracked(entry)]
+    assert len(CACHE.file_text) == 22
+    tracked = [entry for entry in CACHE.file_text.values() if gc.is_tracked(entry)]
     assert not tracked, tracked
-    assert not gc.is_tracked(project._FILE_TEXT)
-    assert set(project._FILE_LOCAL) <= {str(tmp_path / "app/main.py")}
+    assert not gc.is_tracked(CACHE.file_text)
+    assert set(CACHE.file_local) <= {str(tmp_path / "app/main.py")}

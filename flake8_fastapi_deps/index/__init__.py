@@ -1,0 +1,14 @@
+"""The project index, in parts (after astroid's manager / module utilities / context).
+
+* :mod:`.cache`: :data:`~.cache.CACHE`, the one object holding every table kept
+  for the life of the process, and its one ``clear()``.
+* :mod:`.files`: the file system: project roots, listing, reading and parsing.
+* :mod:`.modules`: the per-project store of parsed modules (the manager).
+* :mod:`.resolver`: symbols, module files, name resolution, class hierarchy.
+* :mod:`.semantics`: routes and dependency semantics.
+* :mod:`.scan`: the project scan and the whole-project facts built in its pass.
+
+:class:`flake8_fastapi_deps.project.Project` is the façade over these parts.
+Nothing here imports that façade, and the parts import each other in the order
+above only (no cycles, type-only imports included).
+"""

@@ -1,0 +1,306 @@
+"""The file system side of the index: project roots, listing, reading, parsing.
+
+Answers about paths are kept in :data:`~.cache.CACHE` for the process (the tree
+is taken not to change while flake8 runs).  Reading never blocks and refuses
+whatever is not a regular, reasonably sized, NUL-free file; decoding follows
+PEP 263 (a ``coding`` line, else UTF-8); whatever cannot be used is skipped
+quietly (None).
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import io
+import os
+import stat
+import tokenize
+import warnings
+from collections.abc import Iterable
+from typing import Optional
+
+from .cache import CACHE
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_PROJECT_FILES = 100_000  # listed; at most scan.SCAN_BUDGET of them are read for one file
+SKIP_DIRS = frozenset(
+    {"__pycache__", "node_modules", "site-packages", "dist-packages", "build", "dist"}
+)
+_NESTED_MARKERS = frozenset((*ROOT_MARKERS, "pyvenv.cfg"))
+
+
+# --------------------------------------------------------------------------- stat
+
+
+def _mode(path: str) -> int:
+    modes = CACHE.modes
+    mode = modes.get(path)
+    if mode is None:
+        try:
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError):
+            mode = 0
+        modes[path] = mode
+    return mode
+
+
+def is_file(path: str) -> bool:
+    """``os.path.isfile``, remembered."""
+    return stat.S_ISREG(_mode(path))
+
+
+def exists(path: str) -> bool:
+    """``os.path.exists``, remembered."""
+    return _mode(path) != 0
+
+
+def real_path(path: str) -> str:
+    """``os.path.realpath``, remembered for the process.
+
+    ``os.path.realpath`` costs a stat per part of the path; files of one folder
+    share the folder's answer, so a new file costs one ``lstat`` (is it a
+    symlink itself?).  A symlink, or ``.``/``..`` as the last part, takes the
+    full route.
+    """
+    known = CACHE.real
+    real = known.get(path)
+    if real is not None:
+        return real
+    pending: list[tuple[str, str]] = []  # (path, last part): parent's answer + part
+    current = path
+    while True:
+        real = known.get(current)
+        if real is not None:
+            break
+        head, tail = os.path.split(current)
+        if head and tail and tail not in (os.curdir, os.pardir) and not os.path.islink(current):
+            pending.append((current, tail))
+            current = head
+            continue
+        real = known[current] = os.path.realpath(current)
+        break
+    for item, tail in reversed(pending):
+        real = known[item] = os.path.join(real, tail)
+    return real
+
+
+# --------------------------------------------------------------------------- roots
+
+
+def find_root(path: str) -> Optional[str]:
+    """The project root for ``path`` (absolute), or None when there is none.
+
+    The nearest ancestor holding a root marker; else the parent of the top of
+    the package chain (directories with ``__init__.py``); else None, which means
+    the file is alone and only it is analysed.
+    """
+    directory = os.path.dirname(path)
+    marked = _marked_ancestor(directory)
+    if marked is not None:
+        return marked
+    top = None
+    current = directory
+    while is_file(os.path.join(current, "__init__.py")):
+        top = current
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    return os.path.dirname(top) if top is not None else None
+
+
+def project_root(folder: str, path: str) -> Optional[str]:
+    """:func:`find_root` of ``path`` (absolute), kept per ``folder`` (its folder)."""
+    roots = CACHE.roots
+    if folder in roots:
+        return roots[folder]
+    root = roots[folder] = find_root(path)
+    return root
+
+
+def _marked_ancestor(directory: str) -> Optional[str]:
+    """The nearest of ``directory`` and its ancestors holding a root marker (cached per folder)."""
+    marked = CACHE.marked
+    walked: list[str] = []
+    current = directory
+    found: Optional[str] = None
+    while True:
+        if current in marked:
+            found = marked[current]
+            break
+        walked.append(current)
+        if any(exists(os.path.join(current, m)) for m in ROOT_MARKERS):
+            found = current
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for folder in walked:
+        marked[folder] = found
+    return found
+
+
+def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
+    if not rel_parts:
+        return False
+    name = rel_parts[-1]
+    if any(part in ("tests", "test") for part in rel_parts[:-1]):
+        return True
+    return any(fnmatch.fnmatch(name, pat) for pat in patterns)
+
+
+# --------------------------------------------------------------------------- listing
+
+
+class ProjectFiles:
+    """The files of one project root (or none, for a lone file: ``root`` None)."""
+
+    def __init__(self, root: Optional[str]) -> None:
+        self.root = real_path(root) if root else None
+        self._files: Optional[tuple[str, ...]] = None
+
+    def inside(self, path: str) -> bool:
+        if self.root is None:
+            return False
+        real = real_path(path)
+        return real == self.root or real.startswith(self.root + os.sep)
+
+    def files(self) -> tuple[str, ...]:
+        """Every Python file below the root (bounded; no symlinked directories).
+
+        Folders are skipped when hidden, in :data:`SKIP_DIRS`, or holding a
+        root marker or ``pyvenv.cfg`` of their own (another project, a virtual
+        environment).  One directory listing per folder answers all of it.
+        A tuple of strings, which the garbage collector stops tracking.
+        """
+        if self._files is None:
+            found: list[str] = []
+            if self.root is not None:
+                list_python_files(self.root, found)
+            self._files = tuple(found[:MAX_PROJECT_FILES])
+        return self._files
+
+
+def list_python_files(root: str, found: list[str]) -> None:
+    """Append the ``.py`` files below ``root`` to ``found``, folders in sorted
+    pre-order (files of a folder, then its subfolders), as ``os.walk`` would."""
+    stack = [root]
+    while stack and len(found) < MAX_PROJECT_FILES:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        if directory != root and any(e.name in _NESTED_MARKERS for e in entries):
+            continue  # a project of its own, or a virtual environment
+        names: list[str] = []
+        folders: list[str] = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                if name.endswith(".py"):
+                    names.append(name)
+            elif not name.startswith(".") and name not in SKIP_DIRS and not entry.is_symlink():
+                folders.append(name)
+        found.extend(os.path.join(directory, name) for name in sorted(names))
+        stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def read_source(path: str) -> Optional[bytes]:
+    """The bytes of a Python file we may parse, or None (quietly) if we may not.
+
+    One ``open`` and one ``fstat`` on the descriptor: non-blocking, so a named
+    pipe cannot hang the run, and anything but a regular file is refused, as is
+    a file over :data:`MAX_FILE_BYTES` or holding a NUL byte.
+    """
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except (OSError, ValueError):
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            return None
+        chunks = [os.read(fd, info.st_size + 1)]
+        size = len(chunks[0])
+        # The size read is the size stated: done.  Otherwise the file changed
+        # (or a read came up short): read on to the end, up to the limit.
+        while size != info.st_size and chunks[-1] and size <= MAX_FILE_BYTES:
+            chunks.append(os.read(fd, MAX_FILE_BYTES + 1 - size))
+            size += len(chunks[-1])
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    if len(data) > MAX_FILE_BYTES or b"\x00" in data:
+        return None
+    return data
+
+
+def decode_source(data: bytes) -> Optional[str]:
+    """The text of Python source ``data`` as Python would decode it (PEP 263).
+
+    A ``coding`` line in the first two lines names the codec, a UTF-8 BOM means
+    UTF-8, else UTF-8.  None for an unknown codec, a BOM contradicting the
+    coding line, or bytes the codec cannot decode.
+    """
+    if b"coding" not in data:  # the common case: no coding line can be there
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        return None
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def parse_source(data: bytes, path: str) -> Optional[ast.Module]:
+    """The syntax tree of the source ``data`` of ``path``, or None (quietly)."""
+    text = decode_source(data)
+    if text is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            # e.g. SyntaxWarning for "\d": not ours to report, and never printed
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_PROJECT_FILES",
+    "ROOT_MARKERS",
+    "SKIP_DIRS",
+    "ProjectFiles",
+    "decode_source",
+    "exists",
+    "find_root",
+    "is_file",
+    "is_test_path",
+    "list_python_files",
+    "parse_source",
+    "project_root",
+    "read_source",
+    "real_path",
+]

@@ -1,0 +1,399 @@
+"""The project scan, and the whole-project facts answered in its one pass.
+
+The scan reads every file of the folder around a linted file (the project
+root, unless that holds more than :data:`SCAN_BUDGET` files) and learns which
+functions are used as dependencies by other files.  Only files whose text
+mentions ``Depends``/``Security`` with ``fastapi`` are parsed, and most of
+those are settled from their text alone (:mod:`~flake8_fastapi_deps.textscan`).
+
+Whole-project questions of the rules are declared here too, so that no rule
+reads the project's files or manages the lifetime of modules:
+
+* text facts (:func:`declare_text_fact`): a value computed from each file's
+  bytes, answered from the scan's own read of every file;
+* :meth:`Scanner.modules_where`: the models of the files whose bytes pass a test;
+* :meth:`Scanner.file_matches`: does one project file's text match a pattern.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Callable, Generic, NamedTuple, Optional, TypeVar, cast
+
+from ..model import MarkerUse, ModuleInfo, is_generator
+from ..textscan import LocalDeclarations, local_declarations
+from . import files
+from .cache import CACHE
+from .files import ProjectFiles, real_path
+from .modules import ModuleStore
+from .semantics import DefKey, Semantics
+
+T = TypeVar("T")
+
+SCAN_BUDGET = 5_000
+_DEP_TEXT = re.compile(rb"\bDepends\b|\bSecurity\b")
+_NEVER = re.compile(r"(?!)")
+
+
+# --------------------------------------------------------------------------- text facts
+
+# Whole-project text questions ("which files may register a middleware?"),
+# answered from the bytes of every project file in the same read as the
+# dependency scan, so that no rule reads the project's files again.  A fact
+# maps a file's bytes to a value worth keeping, or None (most files).
+TextFact = Callable[[bytes], object]
+TEXT_FACTS: dict[str, TextFact] = {}  # every declared fact, by name
+
+
+class FactKey(Generic[T]):
+    """The typed handle of a declared text fact (see :func:`declare_text_fact`)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"FactKey({self.name!r})"
+
+
+def declare_text_fact(name: str, compute: Callable[[bytes], Optional[T]]) -> FactKey[T]:
+    """Declare a whole-project fact: ``compute(data)`` for the bytes of every project
+    file, read once in the scan's pass; ``Project.facts(key)`` gives ``{path: value}``
+    for the files where the value is not None."""
+    TEXT_FACTS[name] = compute
+    return FactKey(name)
+
+
+def register_text_fact(name: str, compute: TextFact) -> None:
+    """Have ``Project.text_fact(name)`` answer ``compute(data)`` for every project file."""
+    TEXT_FACTS[name] = compute
+
+
+class _FileText(NamedTuple):
+    """What the dependency scan learns from one file's bytes alone.
+
+    Nothing here depends on the project, so it is kept for the process: a file
+    below two project roots (a root found as the top of a package chain inside
+    another project, such as a ``docs_src`` folder of tutorial packages) is
+    read and summarised once, not once per project.
+
+    Kept in ``CACHE.file_text`` as a plain tuple (``local`` apart, in
+    ``CACHE.file_local``), replaced rather than changed: for most files it
+    holds only booleans, strings and None, and the garbage collector stops
+    tracking such a tuple (not a subclass), so the table of every project file
+    costs the run's full collections nothing (an object per file was visited
+    by each of them).
+    """
+
+    facts: tuple[tuple[str, object], ...] = ()  # (name, value) of the text facts so far
+    # the dependency scan's part, filled when a scan first asks (text_fact alone does not)
+    summarised: bool = False
+    declares: bool = False  # may declare a dependency: mentions fastapi and a marker word
+    local: Optional[LocalDeclarations] = None  # the text summary, when it settles the file
+
+    def has_fact(self, name: str) -> bool:
+        return any(known == name for known, _ in self.facts)
+
+    def fact(self, name: str) -> object:
+        for known, value in self.facts:
+            if known == name:
+                return value
+        return None
+
+
+def _file_text(
+    path: str, facts: dict[str, TextFact], summarise: bool = True
+) -> tuple[Optional[_FileText], Optional[bytes]]:
+    """The kept summary of ``path`` with ``facts`` computed (and the scan's part if
+    ``summarise``), and the file's bytes if they were read just now."""
+    table = CACHE.file_text
+    raw = table.get(path)
+    if raw is None and path in table:
+        return None, None  # unreadable
+    known = _FileText(*raw, CACHE.file_local.get(path)) if raw is not None else None
+    if (
+        known is not None
+        and (known.summarised or not summarise)
+        and all(known.has_fact(name) for name in facts)
+    ):
+        return known, None
+    data = files.read_source(path)
+    if data is None:
+        table[path] = None
+        CACHE.file_local.pop(path, None)  # (the two tables describe the same files)
+        return None, None
+    if known is None:
+        known = _FileText()
+    if summarise and not known.summarised:
+        # declaring a dependency needs an import of fastapi in the same file
+        # (substring tests first: the regex alone costs several times more)
+        declares = (
+            b"fastapi" in data
+            and (b"Depends" in data or b"Security" in data)
+            and _DEP_TEXT.search(data) is not None
+        )
+        known = known._replace(
+            summarised=True,
+            declares=declares,
+            local=local_declarations(data) if declares else None,
+        )
+    added = tuple(
+        (name, compute(data)) for name, compute in facts.items() if not known.has_fact(name)
+    )
+    if added:
+        known = known._replace(facts=known.facts + added)
+    table[path] = (known.facts, known.summarised, known.declares)
+    if known.local is not None:
+        CACHE.file_local[path] = known.local
+    return known, data
+
+
+# --------------------------------------------------------------------------- the scan
+
+
+@dataclass
+class _Scan:
+    """What a scan of one folder found (see :meth:`Scanner.scan`)."""
+
+    targets: dict[str, set[DefKey]] = field(default_factory=dict)
+    # (path, def key) -> every declaration naming that function, with its module
+    decls: dict[tuple[str, DefKey], list[tuple[MarkerUse, ModuleInfo]]] = field(
+        default_factory=dict
+    )
+    yield_names: frozenset[str] = frozenset()
+    # names that make a FastAPI-free file worth walking: functions with Depends()
+    # defaults (FAD003) and yield dependencies (FAD210)
+    gate_names: frozenset[str] = frozenset()
+    pattern: Optional[re.Pattern[str]] = None
+
+
+class Scanner:
+    """The dependency scan of one project, and its whole-project facts."""
+
+    def __init__(self, tree: ProjectFiles, modules: ModuleStore, semantics: Semantics) -> None:
+        self._tree = tree
+        self._modules = modules
+        self._semantics = semantics
+        self.root = tree.root
+        self._scans: dict[str, _Scan] = {}
+        self._subtree_counts: Optional[dict[str, int]] = None
+        # declared text facts: name -> {path: value} (non-None values only)
+        self._facts: dict[str, dict[str, object]] = {}
+
+    def scan_base(self, path: str) -> str:
+        """The folder whose files are searched for uses of ``path``'s functions.
+
+        The project root, unless it holds more than :data:`SCAN_BUDGET` files
+        (a monorepo, or a root found far above the code, such as a git checkout
+        holding Python installations): then the highest folder above ``path``
+        that stays within the budget.
+        """
+        root = self.root
+        assert root is not None
+        names = self._tree.files()
+        if len(names) <= SCAN_BUDGET:
+            return root
+        counts = self._subtree_counts
+        if counts is None:
+            direct: dict[str, int] = {}
+            for name in names:
+                directory = os.path.dirname(name)
+                direct[directory] = direct.get(directory, 0) + 1
+            counts = {}
+            for directory, count in direct.items():
+                while True:
+                    counts[directory] = counts.get(directory, 0) + count
+                    if len(directory) <= len(root):
+                        break
+                    directory = os.path.dirname(directory)
+            self._subtree_counts = counts
+        best = current = os.path.dirname(path)
+        while current.startswith(root) and counts.get(current, 0) <= SCAN_BUDGET:
+            best = current
+            if current == root:
+                break
+            current = os.path.dirname(current)
+        return best
+
+    def scan(self, path: str) -> _Scan:
+        """Uses of dependencies in the files around ``path``; built once per folder.
+
+        Only files whose text mentions ``Depends`` or ``Security`` are parsed.
+        """
+        base = self.scan_base(path)
+        scan = self._scans.get(base)
+        if scan is not None:
+            return scan
+        scan = self._scans[base] = _Scan()
+        prefix = base.rstrip(os.sep) + os.sep
+        yield_names: set[str] = set()
+        gate_names: set[str] = set()
+        modules = self._modules
+        semantics = self._semantics
+        # the whole project is read here: answer every text fact in the same read
+        facts = self._missing_facts() if base == self.root else {}
+        for name in self._tree.files():
+            if not name.startswith(prefix):
+                continue
+            text, data = _file_text(name, facts)
+            if text is None:
+                continue
+            if facts:
+                self._record_facts(facts, name, text)
+            if not text.declares:
+                continue
+            local = text.local
+            if local is not None:
+                # Every declaration names the file's own code: its lint sees them all.
+                gate_names |= local.gate_names
+                yield_names |= local.yield_names
+                continue
+            real = real_path(name)
+            known = modules.has(real)
+            mod = modules.module_at(real, data)  # (reads the file if it was not read just now)
+            if mod is None:
+                continue
+            elsewhere = False
+            for marker in mod.marker_uses:
+                for func in semantics.dependency_functions(marker, mod):
+                    if func.module.path is None:
+                        continue
+                    if is_generator(func.node):
+                        yield_names.add(func.info.name)
+                        # module-level aliases: get_session = get_db
+                        yield_names.update(
+                            alias
+                            for alias, value in func.module.toplevel.items()
+                            if isinstance(value, ast.Name) and value.id == func.info.name
+                        )
+                    if func.module.path == mod.path:
+                        continue  # the file's own lint sees this declaration
+                    elsewhere = True
+                    scan.targets.setdefault(func.module.path, set()).add(func.info.key)
+                    scan.decls.setdefault((func.module.path, func.info.key), []).append((marker, mod))
+            for info in mod.functions:
+                if not info.parents and info.cls is None and any(
+                    d.via == "default" for d in semantics.signature(mod, info)
+                ):
+                    gate_names.add(info.name)
+            if not elsewhere and not known and mod is not modules.current:
+                # Nothing here for other files: do not keep the tree for the whole run.
+                modules.drop(real)
+        scan.yield_names = frozenset(yield_names)
+        scan.gate_names = frozenset(gate_names) | scan.yield_names
+        return scan
+
+    # ---------------------------------------------------------------- scan answers
+
+    def project_dependency_targets(self, path: str) -> dict[str, set[DefKey]]:
+        """For the files around ``path``, the def keys used as dependencies elsewhere."""
+        if self.root is None:
+            return {}
+        return self.scan(path).targets
+
+    def declarations_elsewhere(self, path: str, key: DefKey) -> list[tuple[MarkerUse, ModuleInfo]]:
+        """The declarations in the files around ``path`` naming its function ``key``."""
+        return self.scan(path).decls.get((path, key), [])
+
+    def mentions_project_names(self, path: str, text: str) -> bool:
+        """Does ``text`` name a function that matters to files without FastAPI code?
+
+        Such a file may call a function with ``Depends()`` defaults (FAD003) or
+        drive a yield dependency by hand (``next(get_db())``, FAD210).  One
+        regex pass; a false match only costs one walk of the file.
+        """
+        if self.root is None:
+            return False
+        scan = self.scan(path)
+        if scan.pattern is None:
+            names = sorted(scan.gate_names)
+            scan.pattern = (
+                re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, names))) if names else _NEVER
+            )
+        return scan.pattern.search(text) is not None
+
+    def gate_names(self, path: str) -> frozenset[str]:
+        """Names of the functions with ``Depends()`` defaults (and of generator
+        dependencies) in the files around ``path``: a superset, see ``_Scan``."""
+        if self.root is None:
+            return frozenset()
+        return self.scan(path).gate_names
+
+    def yield_dependency_names(self, path: str) -> frozenset[str]:
+        """Names of the generator dependencies in the files around ``path``."""
+        return self.scan(path).yield_names if self.root is not None else frozenset()
+
+    # ---------------------------------------------------------------- whole-project facts
+
+    def text_fact(self, name: str) -> dict[str, object]:
+        """``{path: value}`` of the declared text fact ``name`` over the project's files.
+
+        Each file is read once for all facts (in the dependency scan when it covers
+        the whole root, else here); files where the fact is None are left out.
+        """
+        found = self._facts.get(name)
+        if found is not None:
+            return found
+        facts = self._missing_facts()
+        if name not in facts:  # not declared
+            return {}
+        for file in self._tree.files():
+            text, _ = _file_text(file, facts, summarise=False)
+            if text is not None:
+                self._record_facts(facts, file, text)
+        return self._facts[name]
+
+    def facts(self, key: FactKey[T]) -> dict[str, T]:
+        """``{path: value}`` of a fact declared with :func:`declare_text_fact`."""
+        return cast("dict[str, T]", self.text_fact(key.name))
+
+    def _missing_facts(self) -> dict[str, TextFact]:
+        """The declared facts not computed yet; their tables are created empty now."""
+        missing = {n: f for n, f in TEXT_FACTS.items() if n not in self._facts}
+        for fact_name in missing:
+            self._facts[fact_name] = {}
+        return missing
+
+    def _record_facts(self, facts: dict[str, TextFact], path: str, text: _FileText) -> None:
+        for fact_name in facts:
+            value = text.fact(fact_name)
+            if value is not None:
+                self._facts[fact_name][path] = value
+
+    def modules_where(self, select: Callable[[bytes], bool]) -> Iterator[ModuleInfo]:
+        """The models of the project's files whose bytes pass ``select``, in file order.
+
+        Each file is read here (once per call); the models are the index's own
+        (parsed once, kept).  Empty without a project root.
+        """
+        if self.root is None:
+            return
+        for file in self._tree.files():
+            data = files.read_source(file)
+            if data is None or not select(data):
+                continue
+            mod = self._modules.module_at(file, data)
+            if mod is not None:
+                yield mod
+
+    def file_matches(self, path: str, pattern: re.Pattern[str]) -> bool:
+        """Does the text of project file ``path`` (UTF-8, undecodable bytes replaced)
+        match ``pattern``?  False when it cannot be read."""
+        data = files.read_source(path)
+        return data is not None and pattern.search(data.decode("utf-8", "replace")) is not None
+
+
+__all__ = [
+    "SCAN_BUDGET",
+    "FactKey",
+    "Scanner",
+    "TEXT_FACTS",
+    "TextFact",
+    "declare_text_fact",
+    "register_text_fact",
+]
