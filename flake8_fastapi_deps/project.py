@@ -189,16 +189,8 @@ class Project:
         """
         return self._modules.parse_count
 
-    @parse_count.setter
-    def parse_count(self, value: int) -> None:
-        # Transitional: import_graph.py still writes ``parse_count += 1``; remove
-        # this setter once it calls ``count_parse()``.
-        for _ in range(value - self._modules.parse_count):
-            self._modules.count_parse()
-
 
 # --------------------------------------------------------------------------- registry
-
 # (real root, options) -> its project
 _PROJECTS_BY_ROOT: Slot[dict[tuple[str, Options], Project]] = Slot("projects by root")
 # (folder as written, cwd for a relative one, options) -> that folder's project

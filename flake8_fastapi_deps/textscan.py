@@ -11,7 +11,7 @@ a class whose bases are not known to be harmless, anything it cannot read) it
 answers None and the file is parsed as before.
 
 For a file it does not parse, it also gives supersets of the two name sets the
-scan publishes (see ``project._Scan``): functions with ``Depends()`` defaults
+scan publishes (see ``index.scan._Scan``): functions with ``Depends()`` defaults
 and generator dependencies.  Those only gate a cheap walk of other files or
 pre-select candidate calls that are then resolved properly, so a superset
 costs a little time and never a finding.

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from ...base import Finding, Rule
-from ...project import TextFact, register_text_fact
 from . import (
     fad006_depends_without_dependency,
     fad007_dependencies_item_not_depends,
@@ -48,13 +47,6 @@ MODULES: tuple[_RuleModule, ...] = (
     fad013_context_manager_dependency,
 )
 RULES: tuple[Rule, ...] = tuple(m.RULE for m in MODULES)
-
-# Whole-project text facts these rules read (name -> compute(bytes of a file)).  The
-# project computes every registered fact in its one read of each file, so they must be
-# registered before the first scan: here, explicitly, when the family is imported.
-TEXT_FACTS: dict[str, TextFact] = {**fad009_depends_where_never_injected.TEXT_FACTS}
-for _name, _compute in TEXT_FACTS.items():
-    register_text_fact(_name, _compute)
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:

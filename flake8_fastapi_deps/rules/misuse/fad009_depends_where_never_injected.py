@@ -4,7 +4,7 @@ Exception handlers, middleware, event handlers, lifespans and Starlette routes
 are called with fixed arguments; a marker default there is never resolved.
 The registration may be in another file: the project's files that may
 register anything are known from the whole-project text fact
-:data:`TEXT_FACTS` (registered by the family's ``__init__``).
+:data:`_REGISTRATION_FILES`, declared with the project scan.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ...base import Finding, Rule, finding
 from ...memo import Slot
 from ...model import FunctionInfo, ModuleInfo, Scope
 from ...names import dotted
-from ...project import ClassSym, ExternalSym, FuncSym, Project, TextFact
+from ...project import ClassSym, ExternalSym, FactKey, FuncSym, Project, declare_text_fact
 from .._shared import marker_functions
 from ._common import CONTEXT_MANAGERS, TRANSPARENT
 
@@ -68,9 +68,9 @@ def registration_text(data: bytes) -> Optional[bytes]:
     return None
 
 
-REGISTRATION_FACT = "fad009"
-# The whole-project text facts this rule reads: name -> compute(bytes of a file).
-TEXT_FACTS: dict[str, TextFact] = {REGISTRATION_FACT: registration_text}
+# Project files that may register functions with a non-DI API, with their text: a
+# whole-project fact, computed in the scan's one read of every file.
+_REGISTRATION_FILES: FactKey[bytes] = declare_text_fact("fad009", registration_text)
 
 
 # ----------------------------------------------------------------------------- the check
@@ -176,7 +176,6 @@ _CM_DECORATORS = frozenset(CONTEXT_MANAGERS)
 _METHODS_CALLED = frozenset({"__init__", "__call__", "dispatch"})
 
 _RAW: Slot[list[_Raw]] = Slot("fad009_raw")  # per module
-_FILES: Slot[dict[str, bytes]] = Slot("fad009_files")  # per project
 
 
 def _raw_registrations(mod: ModuleInfo) -> list[_Raw]:
@@ -284,18 +283,6 @@ def _resolve_raw(project: Project, raw: _Raw) -> Optional[Union[FuncSym, ClassSy
     return None
 
 
-def _registration_files(project: Project) -> dict[str, bytes]:
-    """Project files that may register functions with a non-DI API, with their text."""
-    return _FILES.of(
-        project,
-        lambda: {
-            file: data
-            for file, data in project.text_fact(REGISTRATION_FACT).items()
-            if isinstance(data, bytes)
-        },
-    )
-
-
 def _registrations_named(ctx: FileContext, name: str, local_only: bool = False) -> Iterator[_Raw]:
     """Registrations naming ``name``, in this file or (parsed on demand) elsewhere.
 
@@ -310,10 +297,10 @@ def _registrations_named(ctx: FileContext, name: str, local_only: bool = False) 
     # the name as an argument: ``(name``, ``, name``, ``=name``, ``[name``, ``mod.name``
     raw_name = name.encode()
     needle = re.compile(rb"[(,=\[.]\s*" + re.escape(raw_name) + rb"\b")
-    for file, data in _registration_files(project).items():
+    for file, data in project.facts(_REGISTRATION_FILES).items():
         if file == ctx.module.path or raw_name not in data or not needle.search(data):
             continue
-        other = project.module_at(file, data)
+        other = project.module(file, data)
         if other is not None and other is not ctx.module:
             yield from (
                 raw for raw in _raw_registrations(other)

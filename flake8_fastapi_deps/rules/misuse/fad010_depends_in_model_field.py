@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional
 from ...base import Finding, Rule, finding
 from ...memo import Slot
 from ...model import ModuleInfo, def_key
-from ...project import ClassSym, ExternalSym, Project, read_source
+from ...project import ClassSym, ExternalSym, FactKey, Project, declare_text_fact
 from ._common import is_marker, label
 
 if TYPE_CHECKING:
@@ -96,14 +96,20 @@ def _dependency_classes(project: Project, mod: ModuleInfo) -> set[ClassKey]:
     return found
 
 
+def _names_marker(data: bytes) -> Optional[bool]:
+    return True if b"Depends" in data or b"Security" in data else None
+
+
+# The project's files that may name a marker: a whole-project fact, computed in the
+# scan's one read of every file.
+_MARKER_FILES: FactKey[bool] = declare_text_fact("fad010", _names_marker)
+
+
 def _project_dependency_classes(project: Project) -> set[ClassKey]:
     """:func:`_dependency_classes` of every project file that may name a marker."""
     index: set[ClassKey] = set()
-    for file in project.files():
-        data = read_source(file)
-        if data is None or (b"Depends" not in data and b"Security" not in data):
-            continue
-        other = project.module_at(file, data)
+    for file in project.facts(_MARKER_FILES):
+        other = project.module(file)
         if other is not None:
             index |= _dependency_classes(project, other)
     return index

@@ -95,13 +95,9 @@ def _routers_in(project: Project, graph: ImportGraph, members: tuple[str, ...]) 
     for member in members:
         if not graph.router_hint(member):
             continue
-        known = project.cached_module(member) is not None
-        parsed = None if known else graph.take_parsed(member)
-        mod = project.module_at(member, *parsed) if parsed else project.module_at(member)
-        if mod is not None and _is_router_module(project, mod):
+        # a one-off question: the answer is kept per component, not the module
+        if project.ask_module(member, lambda mod: _is_router_module(project, mod)):
             found.add(member)
-        if not known:
-            project.forget(member, mod)  # the answer is cached per component
     result = known_components[members] = frozenset(found)
     return result
 

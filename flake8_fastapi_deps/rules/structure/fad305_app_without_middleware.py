@@ -12,7 +12,7 @@ from ...memo import Slot
 from ...model import ModuleInfo, Scope, iter_params, keyword, own_nodes
 from ...names import dotted
 from ...nodes import walk
-from ...project import ClassSym, ExternalSym, FuncSym, read_source
+from ...project import ClassSym, ExternalSym, FuncSym
 from ._common import PROJECT_TEXT, creations
 from ._names import HARMLESS_APP_CALLS, HARMLESS_BUILTINS
 
@@ -195,15 +195,12 @@ def _imported_by_middleware_code(ctx: FileContext) -> bool:
     if ctx.project.root is None or path is None:
         return False
     graph = ctx.project.import_graph()
-    name = graph.module_name(path)
+    named = re.compile(rf"[\"']{re.escape(graph.module_name(path))}[:\"']")
     for other in graph.files_matching("middleware", PROJECT_TEXT):
         if other == path:
             continue
         if path in graph.text_imports(other):
             return True
-        data = read_source(other)
-        if data is not None and re.search(
-            rf"[\"']{re.escape(name)}[:\"']", data.decode("utf-8", "replace")
-        ):
+        if ctx.project.file_matches(other, named):
             return True
     return False

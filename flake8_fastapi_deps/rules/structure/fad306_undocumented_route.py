@@ -207,7 +207,7 @@ def _routers_included_with_responses(project: Project) -> set[RouterKey]:
     edges: list[tuple[RouterKey, Optional[RouterKey], bool]] = []
     with_responses: set[RouterKey] = set()
     for path in graph.files_matching("include_router", PROJECT_TEXT):
-        mod = project.module_at(path)
+        mod = project.module(path)
         if mod is None:
             continue
         for call, scope in mod.calls:
