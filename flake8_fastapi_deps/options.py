@@ -198,7 +198,7 @@ class Selection:
     extended_default_select: Optional[tuple[str, ...]] = None
     extended_default_ignore: Optional[tuple[str, ...]] = None
     # answers already given (equal selections give equal answers)
-    _shown: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    _shown: dict[str, bool] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def every_code(cls) -> Selection:

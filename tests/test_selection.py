@@ -13,6 +13,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -109,6 +110,9 @@ def test_selection_is_a_cache_key() -> None:
     assert a != Options()
     copy = pickle.loads(pickle.dumps(a))
     assert copy == a and shown(copy) == shown(a)
+    # a changed copy does not share the answers kept
+    changed = replace(a.selection, extend_ignore=("FAD301",))
+    assert changed.shows("FAD302") and not changed.shows("FAD301")
 
 
 # ------------------------------------------------------------------ real flake8
