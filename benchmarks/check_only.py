@@ -38,9 +38,9 @@ import statistics
 import subprocess
 import sys
 import time
+import types
 import warnings
 from collections import Counter
-from dataclasses import replace
 from typing import Any, Callable, Iterator, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -78,22 +78,37 @@ def load(paths: list[str]) -> list[tuple[ast.Module, str, list[str]]]:
     return loaded
 
 
-class _Timed:
-    """A rule family whose ``check`` adds its time to a counter."""
+def family_name(unit: Any) -> str:
+    """The rule family a unit of ``rules.RULE_MODULES`` belongs to (``rules.<family>...``)."""
+    module = getattr(unit, "family", unit)  # an old family's adapter, or a rule module
+    return str(module.__name__).split(".")[2]
 
-    def __init__(self, family: Any, spent: Counter[str]) -> None:
-        self._family = family
-        self._name = family.__name__.rsplit(".", 1)[-1]
-        self._spent = spent
 
-    def check(self, ctx: Any) -> Iterator[Any]:
+def timed(units: tuple[Any, ...], spent: Counter[str]) -> tuple[Any, ...]:
+    """The same units, each adding the time of its ``check`` to its family's counter."""
+    from flake8_fastapi_deps.rules import FamilyAdapter
+
+    wrapped: list[Any] = []
+    for unit in units:
+        name = family_name(unit)
+        if isinstance(unit, FamilyAdapter):  # keeps its RULES: the engine tells it apart
+            copy: Any = FamilyAdapter(unit.family)
+        else:
+            copy = types.SimpleNamespace(RULE=unit.RULE, wants=getattr(unit, "wants", None))
+        copy.check = _timer(unit.check, name, spent)
+        wrapped.append(copy)
+    return tuple(wrapped)
+
+
+def _timer(check: Callable[[Any], Any], name: str, spent: Counter[str]) -> Callable[[Any], Any]:
+    def timed_check(ctx: Any) -> Iterator[Any]:
         start = _clock()
-        found = list(self._family.check(ctx))
-        self._spent[self._name] += _clock() - start
-        return iter(found)
+        try:
+            return iter(list(check(ctx)))
+        finally:
+            spent[name] += _clock() - start
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._family, name)
+    return timed_check
 
 
 def _collect(on: bool) -> None:
@@ -124,12 +139,12 @@ def count_instructions(ns: argparse.Namespace) -> dict[str, Any]:
 
 def measure(ns: argparse.Namespace) -> dict[str, Any]:
     from flake8_fastapi_deps import checker, project
-    from flake8_fastapi_deps.options import Options
+    from flake8_fastapi_deps.options import Options, Selection
 
     files = load(python_files(ns.path))
-    options = replace(Options(), opt_in_selected=None if ns.all_codes else frozenset())
+    options = Options(selection=Selection.every_code()) if ns.all_codes else Options()
     spent: Counter[str] = Counter()
-    families = checker.FAMILIES
+    units = checker.RULE_MODULES
     adopt = project.Project.adopt
 
     def timed_adopt(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -140,7 +155,7 @@ def measure(ns: argparse.Namespace) -> dict[str, Any]:
             spent["adopt"] += _clock() - start
 
     if not ns.collect_child:  # counted instructions are the plugin's own: no timers
-        checker.FAMILIES = tuple(_Timed(f, spent) for f in families)  # type: ignore[misc]
+        checker.RULE_MODULES = timed(units, spent)  # type: ignore[misc]
         setattr(project.Project, "adopt", timed_adopt)  # noqa: B010
     reps: list[dict[str, Any]] = []
     try:
@@ -160,7 +175,7 @@ def measure(ns: argparse.Namespace) -> dict[str, Any]:
                 _collect(False)
             reps.append({"total_s": total, "findings": findings, "parts_s": dict(spent)})
     finally:
-        checker.FAMILIES = families  # type: ignore[misc]
+        checker.RULE_MODULES = units  # type: ignore[misc]
         setattr(project.Project, "adopt", adopt)  # noqa: B010
     measured = reps[1:] if ns.warm and len(reps) > 1 else reps
     ordered = sorted(measured, key=lambda r: r["total_s"])

@@ -64,16 +64,20 @@ def main() -> int:
     parser.add_argument("--option", action="append", default=[], help="e.g. --fad-max-dependencies=2")
     parser.add_argument("--out", type=Path, help="also write findings per code into this folder")
     args = parser.parse_args()
+    # the plugin runs only the rules of the codes selected, as under flake8
+    option_args = list(args.option)
     if args.select:
         prefixes = tuple(p.strip() for p in args.select.split(",") if p.strip())
+        option_args += ["--select", ",".join(prefixes)]
     elif args.all_codes:
         prefixes = ("FAD",)
+        option_args += ["--select", "FAD"]
     else:
         prefixes = tuple(code for code, rule in ALL_RULES.items() if rule.default_on)
     folders = sorted(str(p) for p in args.corpus.iterdir() if p.is_dir())
     if not folders:
         folders = [str(args.corpus)]
-    work = [(f, prefixes, tuple(args.option)) for f in folders]
+    work = [(f, prefixes, tuple(option_args)) for f in folders]
     counts: collections.Counter[str] = collections.Counter()
     by_code: dict[str, list[str]] = collections.defaultdict(list)
     all_errors: list[str] = []

@@ -3,6 +3,9 @@
 :func:`check` is what flake8's plugin object calls; tests call it directly.  It
 takes a frozen :class:`~flake8_fastapi_deps.options.Options` and holds no
 state of its own beyond the per-process project caches.
+
+Only the rules whose code flake8 shows run (``options.selection``, the same
+decision under flake8 and in tests), and only their findings come out.
 """
 
 from __future__ import annotations
@@ -10,15 +13,16 @@ from __future__ import annotations
 import ast
 import gc
 import os
+import sys
 from collections.abc import Sequence
 from typing import Optional
 
 from .base import Finding
 from .context import FileContext
-from .options import Options
+from .options import Options, Selection
 from .project import Project, is_test_path, project_for, real_path
 from .project import clear_cache as clear_project_cache
-from .rules import FAMILIES
+from .rules import RULE_MODULES, FamilyAdapter, Unit, rules_of, wants_hook
 
 # Text that any FastAPI-related module contains.  A file without it can only
 # matter if another module uses one of its functions as a dependency.
@@ -55,6 +59,9 @@ def _check(
     lines: Sequence[str],
     options: Options,
 ) -> list[Finding]:
+    running = _running(options.selection)
+    if not running:
+        return []
     text = "".join(lines)
     mentions = any(trigger in text for trigger in _TRIGGERS)
     project = project_for(filename, options)
@@ -62,7 +69,7 @@ def _check(
     if (
         not mentions
         and not _used_elsewhere(project, real, text)
-        and not _wanted(project, real, text, options)
+        and not _wanted(running, project, real, text, options)
     ):
         return []
     module = project.adopt(tree, real, text)
@@ -71,14 +78,67 @@ def _check(
             project, module, options, _is_test(project, filename, options), mentions, text
         )
         found: set[Finding] = set()
-        for family in FAMILIES:
-            found.update(family.check(ctx))
-    except RecursionError:
-        # Pathologically deep code: give no findings rather than a traceback.
-        return []
+        for run in running:
+            try:
+                findings = list(run.unit.check(ctx))
+            except RecursionError:
+                # Pathologically deep code: this rule gives up on the file, the others go on.
+                _skipped(filename, run.codes)
+                continue
+            if run.only is not None:  # a family not yet split: keep the shown codes
+                findings = [f for f in findings if f.message.split(" ", 1)[0] in run.only]
+            found.update(findings)
     finally:
         project.release(module)
     return sorted(found)
+
+
+class _Run:
+    """A unit of rules to run, and the codes of it that are shown."""
+
+    __slots__ = ("unit", "codes", "only")
+
+    def __init__(self, unit: Unit, codes: tuple[str, ...], only: Optional[frozenset[str]]) -> None:
+        self.unit = unit
+        self.codes = codes
+        self.only = only  # findings to keep, when the unit also reports codes not shown
+
+
+# selection -> (the RULE_MODULES it was computed for, the units to run)
+_RUNNING: dict[Selection, tuple[tuple[Unit, ...], tuple[_Run, ...]]] = {}
+
+
+def _running(selection: Selection) -> tuple[_Run, ...]:
+    """The units with a shown code, in :data:`RULE_MODULES` order (kept per selection)."""
+    kept = _RUNNING.get(selection)
+    if kept is not None and kept[0] is RULE_MODULES:
+        return kept[1]
+    runs: list[_Run] = []
+    for unit in RULE_MODULES:
+        codes = tuple(r.code for r in rules_of(unit) if selection.shows(r.code))
+        if not codes:
+            continue
+        every = len(codes) == len(rules_of(unit)) or not isinstance(unit, FamilyAdapter)
+        runs.append(_Run(unit, codes, None if every else frozenset(codes)))
+    result = tuple(runs)
+    _RUNNING[selection] = (RULE_MODULES, result)
+    return result
+
+
+def _skipped(filename: Optional[str], codes: tuple[str, ...]) -> None:
+    """Say once per (file, rule) on stderr that a rule could not analyse a file."""
+    name = filename or "-"
+    key = (name, ",".join(codes))
+    if key in _SKIPPED:
+        return
+    _SKIPPED.add(key)
+    print(
+        f"flake8-fastapi-deps: {key[1]} skipped {name}: code nested too deeply to analyse",
+        file=sys.stderr,
+    )
+
+
+_SKIPPED: set[tuple[str, str]] = set()
 
 
 def _used_elsewhere(project: Project, real: Optional[str], text: str) -> bool:
@@ -94,10 +154,12 @@ def _used_elsewhere(project: Project, real: Optional[str], text: str) -> bool:
     )
 
 
-def _wanted(project: Project, real: Optional[str], text: str, options: Options) -> bool:
-    """Does a rule family ask to see this (FastAPI-free) file?  Optional ``wants`` hook."""
-    for family in FAMILIES:
-        wants = getattr(family, "wants", None)
+def _wanted(
+    running: tuple[_Run, ...], project: Project, real: Optional[str], text: str, options: Options
+) -> bool:
+    """Does a rule that runs ask to see this (FastAPI-free) file?  Optional ``wants`` hook."""
+    for run in running:
+        wants = wants_hook(run.unit)
         if wants is not None and wants(project, real, text, options):
             return True
     return False
@@ -132,7 +194,10 @@ _TEST_NAMES: dict[tuple[str, tuple[str, ...]], bool] = {}
 
 def clear_cache() -> None:
     """Forget everything kept for the life of the process: the projects and their
-    index (``project.clear_cache``) and the test-file answers kept here."""
+    index (``project.clear_cache``), the test-file answers, the units to run per
+    selection and the (file, rule) pairs already reported as skipped."""
     clear_project_cache()
     _TEST_FOLDERS.clear()
     _TEST_NAMES.clear()
+    _RUNNING.clear()
+    _SKIPPED.clear()

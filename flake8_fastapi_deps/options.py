@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Optional
 
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -149,6 +149,121 @@ SPECS: tuple[OptionSpec, ...] = (
 )
 
 
+# flake8's own default ``--ignore`` (the same in flake8 5, 6 and 7).  flake8 5 and
+# 6.0 also had a default ``--select`` of E,F,W,C90; it cannot decide a FAD code
+# (a plugin's entry point name, FAD, is always selected too and is longer than
+# F), so it is left out.
+_FLAKE8_DEFAULT_IGNORE = ("E121", "E123", "E126", "E226", "E24", "E704", "W503", "W504")
+# flake8 splits list options on commas and whitespace (``utils.parse_comma_separated_list``)
+_CODE_LIST = re.compile(r"[,\s]")
+# The selection options, as flake8 names them on its namespace.
+_SELECTION_FIELDS = ("select", "ignore", "extend_select", "extend_ignore")
+_SELECTION_FLAGS = ("--select", "--ignore", "--extend-select", "--extend-ignore")
+
+
+def _codes(value: object) -> tuple[str, ...]:
+    """A list option's codes, as flake8 reads them (also from a plain string)."""
+    if isinstance(value, str):
+        items: Sequence[object] = _CODE_LIST.split(value)
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        raise OptionError(f"expected a list of error codes, got {value!r}")
+    return tuple(s for s in (str(item).strip() for item in items) if s)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which codes flake8 shows, decided from its public option values.
+
+    The fields are the values flake8 puts on the namespace every plugin's
+    ``parse_options`` receives (flake8 5, 6 and 7 fill them the same way):
+    ``select``/``ignore`` are None unless the user set them;
+    ``extended_default_select`` holds the installed plugins' entry point names
+    and ``extended_default_ignore`` what plugins asked to be off by default.
+    None in those two means what flake8 would put there for this plugin alone
+    (``FAD``, and the default-off codes), which is what tests and scripts use:
+    ``Selection()`` is flake8's default selection.
+
+    :meth:`shows` reimplements flake8's ``DecisionEngine`` (not imported: it is
+    private).  Note its traps, which it reproduces: ``select = F`` selects every
+    FAD code, opt-in ones included; ``extend-ignore = F`` hides them all; and
+    ``ignore = X`` replaces the default ignore list, opt-in codes included.
+    """
+
+    select: Optional[tuple[str, ...]] = None
+    ignore: Optional[tuple[str, ...]] = None
+    extend_select: tuple[str, ...] = ()
+    extend_ignore: tuple[str, ...] = ()
+    extended_default_select: Optional[tuple[str, ...]] = None
+    extended_default_ignore: Optional[tuple[str, ...]] = None
+    # answers already given (equal selections give equal answers)
+    _shown: dict[str, bool] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    @classmethod
+    def every_code(cls) -> Selection:
+        """The selection that shows every FAD code (``--select FAD``)."""
+        return cls(select=("FAD",))
+
+    @classmethod
+    def from_namespace(cls, namespace: object) -> Selection:
+        """From flake8's namespace, or an argparse one with the same four flags."""
+
+        def given(name: str) -> Optional[tuple[str, ...]]:
+            value = getattr(namespace, name, None)
+            return None if value is None else _codes(value)
+
+        return cls(
+            select=given("select"),
+            ignore=given("ignore"),
+            extend_select=given("extend_select") or (),
+            extend_ignore=given("extend_ignore") or (),
+            extended_default_select=given("extended_default_select"),
+            extended_default_ignore=given("extended_default_ignore"),
+        )
+
+    def shows(self, code: str) -> bool:
+        """Will flake8 show ``code``?  (Before ``noqa`` and ``per-file-ignores``.)"""
+        shown = self._shown.get(code)
+        if shown is None:
+            shown = self._shown[code] = self._decide(code)
+        return shown
+
+    def _decide(self, code: str) -> bool:
+        default_select = self.extended_default_select
+        if default_select is None:
+            default_select = ("FAD",)
+        default_ignore = self.extended_default_ignore
+        if default_ignore is None:
+            from .registry import DEFAULT_OFF  # (the registry imports the rules, which import this)
+
+            default_ignore = DEFAULT_OFF
+        # flake8's lists: the explicit ones, and the effective ones (an explicit
+        # select/ignore replaces the defaults; extend-* always adds)
+        selected_explicitly = (*(self.select or ()), *self.extend_select)
+        ignored_explicitly = (*(self.ignore or ()), *self.extend_ignore)
+        selected = (*(default_select if self.select is None else self.select), *self.extend_select)
+        ignored = (
+            *((*_FLAKE8_DEFAULT_IGNORE, *default_ignore) if self.ignore is None else self.ignore),
+            *self.extend_ignore,
+        )
+        # 2: explicitly, 1: implicitly, 0: not at all
+        how_selected = 2 if code.startswith(selected_explicitly) else int(code.startswith(selected))
+        how_ignored = 2 if code.startswith(ignored_explicitly) else int(code.startswith(ignored))
+        if not how_selected:
+            return False
+        if not how_ignored:
+            return True
+        if how_selected != how_ignored:  # explicit beats implicit
+            return how_selected > how_ignored
+        # in both lists alike: the longest matching prefix wins, a tie is ignored
+        return _longest_prefix(code, selected) > _longest_prefix(code, ignored)
+
+
+def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
+    return max(len(p) for p in prefixes if code.startswith(p))
+
+
 @dataclass(frozen=True)
 class Options:
     """Everything the checks read from configuration, already validated."""
@@ -161,18 +276,17 @@ class Options:
     max_dependencies: int = 3
     max_model_method_statements: int = 10
     max_routes_per_module: int = 15
-    # Off-by-default codes flake8 will show (set by the plugin from flake8's own
-    # select/ignore decision); None when not known, e.g. in tests: then all are.
-    opt_in_selected: Optional[frozenset[str]] = None
+    # Which codes flake8 shows: the engine runs only their rules.
+    selection: Selection = Selection()
 
     def reports(self, code: str) -> bool:
-        """Will ``code`` be shown?  Lets the core skip work only opt-in codes need."""
-        return self.opt_in_selected is None or code in self.opt_in_selected
+        """Will flake8 show ``code``?  The same answer under flake8 and in tests."""
+        return self.selection.shows(code)
 
     @classmethod
     def from_namespace(cls, namespace: object) -> Options:
         """Build from flake8's (or argparse's) namespace; raises :class:`OptionError`."""
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {"selection": Selection.from_namespace(namespace)}
         known = {f.name for f in fields(cls)}
         for spec in SPECS:
             raw = getattr(namespace, spec.dest, None)
@@ -184,6 +298,9 @@ class Options:
 
     @classmethod
     def from_args(cls, argv: Sequence[str]) -> Options:
+        """From command-line style arguments: the ``--fad-*`` options and flake8's
+        ``--select``, ``--ignore``, ``--extend-select`` and ``--extend-ignore``
+        (unset: flake8's defaults, the opt-in codes hidden)."""
         parser = argparse.ArgumentParser(add_help=False)
         register(parser)
         namespace, _ = parser.parse_known_args(list(argv))
@@ -198,6 +315,9 @@ def register(manager: Any, *, flake8: bool = False) -> None:
             manager.add_option(spec.flag, parse_from_config=True, **kwargs)
         else:
             manager.add_argument(spec.flag, **kwargs)
+    if not flake8:  # flake8 has its own
+        for flag, dest in zip(_SELECTION_FLAGS, _SELECTION_FIELDS):
+            manager.add_argument(flag, dest=dest, default=None)
 
 
 def parse_error_exit(error: OptionError) -> None:
@@ -205,4 +325,4 @@ def parse_error_exit(error: OptionError) -> None:
     raise SystemExit(f"flake8-fastapi-deps: error: {error}")
 
 
-__all__ = ["OptionError", "OptionSpec", "Options", "SPECS", "register", "parse_error_exit"]
+__all__ = ["OptionError", "OptionSpec", "Options", "SPECS", "Selection", "register", "parse_error_exit"]

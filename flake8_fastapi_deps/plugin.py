@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import ast
-import importlib
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar
 
 from . import __version__
 from .checker import check
@@ -35,23 +33,13 @@ class Plugin:
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
+        """Keep our options and flake8's select/ignore values (its public option
+        values; :class:`~.options.Selection` decides from them as flake8 does)."""
         try:
-            parsed = Options.from_namespace(options)
+            cls._options = Options.from_namespace(options)
         except OptionError as error:
             parse_error_exit(error)
-        cls._options = replace(parsed, opt_in_selected=_selected_opt_in(options))
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
         for line, col, message in check(self._tree, self._filename, self._lines, self._options):
             yield line, col, message, type(self)
-
-
-def _selected_opt_in(options: Any) -> Optional[frozenset[str]]:
-    """The off-by-default codes flake8 will report, decided as flake8 decides; None if unknown."""
-    try:
-        style_guide: Any = importlib.import_module("flake8.style_guide")
-        engine = style_guide.DecisionEngine(options)
-        selected = style_guide.Decision.Selected
-        return frozenset(c for c in DEFAULT_OFF if engine.decision_for(c) is selected)
-    except Exception:  # noqa: BLE001 - an older/newer flake8: assume every code is shown
-        return None

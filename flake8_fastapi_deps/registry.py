@@ -1,20 +1,21 @@
 """The one registry of codes: every rule's code, name, message and default.
 
-Each rule family module declares its rules in a ``RULES`` tuple; this module
-collects them.  Docs, changelog, README and fixtures are checked against
+Each rule module declares its ``RULE`` (a family not yet split, its ``RULES``);
+this module collects them from :data:`~flake8_fastapi_deps.rules.RULE_MODULES`,
+the list the engine runs.  Docs, changelog, README and fixtures are checked against
 :data:`ALL_RULES` by ``tests/test_consistency.py``.
 """
 
 from __future__ import annotations
 
 from .base import Rule
-from .rules import FAMILIES
+from .rules import RULE_MODULES, rules_of
 
 
 def _collect() -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
-    for family in FAMILIES:
-        for rule in family.RULES:
+    for unit in RULE_MODULES:
+        for rule in rules_of(unit):
             if rule.code in rules:  # pragma: no cover - guarded by tests
                 raise RuntimeError(f"duplicate code {rule.code}")
             rules[rule.code] = rule

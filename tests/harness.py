@@ -4,9 +4,11 @@ A fixture line that must produce a warning carries a comment naming the code
 and the 1-based column flake8 prints, e.g. ``x = Depends(get_db())  # FAD001:13``
 (several: ``# FAD001:13 FAD005:40``).  Every other line must stay silent.
 
-The codes compared are the default-on codes, plus the codes in the fixture's
+The codes reported are the default-on codes, plus the codes in the fixture's
 file (or project folder) name, plus any listed in a ``# fad-select: FAD302``
-line.  ``# fad-options: --fad-max-dependencies=2`` lines set options.
+line: those are passed as ``--extend-select``, as a user would tell flake8,
+and the plugin runs exactly the rules flake8 would show (nothing is filtered
+here).  ``# fad-options: --fad-max-dependencies=2`` lines set options.
 
 Messages are compared too, against a snapshot per fixture in ``tests/snapshots/``
 (``<fixture>.txt``: one ``line:col: message`` per finding, col as flake8 prints
@@ -68,6 +70,15 @@ def selected_codes(name: str, sources: list[str]) -> set[str]:
     for source in sources:
         codes.update(header_values(source, "fad-select"))
     return codes
+
+
+def fixture_options(name: str, sources: list[str]) -> Options:
+    """The fixture's ``fad-options``, and its extra codes as ``--extend-select``."""
+    args = [value for source in sources for value in header_values(source, "fad-options")]
+    extra = sorted(selected_codes(name, sources) - {c for c, r in ALL_RULES.items() if r.default_on})
+    if extra:
+        args += ["--extend-select", ",".join(extra)]
+    return Options.from_args(args)
 
 
 def supported(path: Path) -> bool:

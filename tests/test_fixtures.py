@@ -9,11 +9,12 @@ import pytest
 
 from flake8_fastapi_deps import project
 from flake8_fastapi_deps.options import Options
+from flake8_fastapi_deps.registry import ALL_RULES
 
 from .harness import (
     compare_snapshot,
     expectations,
-    header_values,
+    fixture_options,
     project_fixtures,
     report,
     run_file,
@@ -33,9 +34,9 @@ def test_fixture(path: Path) -> None:
     if not supported(path):
         pytest.skip("needs a newer Python")
     source = path.read_text(encoding="utf-8")
-    options = Options.from_args(header_values(source, "fad-options"))
-    codes = selected_codes(path.name, [source])
-    found = [f for f in report(path, source, options) if f[2].split(" ", 1)[0] in codes]
+    options = fixture_options(path.name, [source])
+    assert {c for c in ALL_RULES if options.reports(c)} == selected_codes(path.name, [source])
+    found = report(path, source, options)
     got = [(line, col, message.split(" ", 1)[0]) for line, col, message in found]
     assert got == expectations(source)
     compare_snapshot(path.stem, found)
@@ -46,15 +47,14 @@ def test_project_fixture(root: Path) -> None:
     files = sorted(p for p in root.rglob("*.py") if supported(p))
     sources = {p: p.read_text(encoding="utf-8") for p in files}
     codes = selected_codes(root.name, list(sources.values()))
-    options = Options.from_args(
-        [v for s in sources.values() for v in header_values(s, "fad-options")]
-    )
+    options = fixture_options(root.name, list(sources.values()))
+    assert {c for c in ALL_RULES if options.reports(c)} == codes
     got: dict[str, list[tuple[int, int, str]]] = {}
     want: dict[str, list[tuple[int, int, str]]] = {}
     messages: list[tuple[int, int, str]] = []
     for path, source in sources.items():
         rel = str(path.relative_to(root))
-        found = [f for f in report(path, source, options) if f[2].split(" ", 1)[0] in codes]
+        found = report(path, source, options)
         got[rel] = [(line, col, message.split(" ", 1)[0]) for line, col, message in found]
         want[rel] = expectations(source)
         messages.extend((line, col, f"{rel}: {message}") for line, col, message in found)
@@ -80,7 +80,7 @@ def test_without_fastapi_nothing_fires(path: Path, tmp_path: Path) -> None:
     changed = re.sub(r"\b(fastapi|starlette)\b", r"\1_lookalike", source)
     copy = tmp_path / path.name
     copy.write_text(changed, encoding="utf-8")
-    options = Options.from_args(header_values(source, "fad-options"))
+    options = fixture_options(path.name, [source])
     assert run_file(copy, changed, options) == []
 
 
