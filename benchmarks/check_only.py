@@ -80,21 +80,15 @@ def load(paths: list[str]) -> list[tuple[ast.Module, str, list[str]]]:
 
 def family_name(unit: Any) -> str:
     """The rule family a unit of ``rules.RULE_MODULES`` belongs to (``rules.<family>...``)."""
-    module = getattr(unit, "family", unit)  # an old family's adapter, or a rule module
-    return str(module.__name__).split(".")[2]
+    return str(unit.__name__).split(".")[2]
 
 
 def timed(units: tuple[Any, ...], spent: Counter[str]) -> tuple[Any, ...]:
     """The same units, each adding the time of its ``check`` to its family's counter."""
-    from flake8_fastapi_deps.rules import FamilyAdapter
-
     wrapped: list[Any] = []
     for unit in units:
         name = family_name(unit)
-        if isinstance(unit, FamilyAdapter):  # keeps its RULES: the engine tells it apart
-            copy: Any = FamilyAdapter(unit.family)
-        else:
-            copy = types.SimpleNamespace(RULE=unit.RULE, wants=getattr(unit, "wants", None))
+        copy: Any = types.SimpleNamespace(RULE=unit.RULE, wants=getattr(unit, "wants", None))
         copy.check = _timer(unit.check, name, spent)
         wrapped.append(copy)
     return tuple(wrapped)

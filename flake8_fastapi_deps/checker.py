@@ -22,7 +22,9 @@ from .context import FileContext
 from .options import Options, Selection
 from .project import Project, is_test_path, project_for, real_path
 from .project import clear_cache as clear_project_cache
-from .rules import RULE_MODULES, FamilyAdapter, Unit, rules_of, wants_hook
+from .index.cache import CACHE
+from .memo import Slot
+from .rules import RULE_MODULES, RuleModule, wants_hook
 
 # Text that any FastAPI-related module contains.  A file without it can only
 # matter if another module uses one of its functions as a dependency.
@@ -78,67 +80,49 @@ def _check(
             project, module, options, _is_test(project, filename, options), mentions, text
         )
         found: set[Finding] = set()
-        for run in running:
+        for rule in running:
             try:
-                findings = list(run.unit.check(ctx))
+                found.update(rule.check(ctx))
             except RecursionError:
                 # Pathologically deep code: this rule gives up on the file, the others go on.
-                _skipped(filename, run.codes)
-                continue
-            if run.only is not None:  # a family not yet split: keep the shown codes
-                findings = [f for f in findings if f.message.split(" ", 1)[0] in run.only]
-            found.update(findings)
+                _skipped(filename, rule.RULE.code)
     finally:
         project.release(module)
     return sorted(found)
 
 
-class _Run:
-    """A unit of rules to run, and the codes of it that are shown."""
-
-    __slots__ = ("unit", "codes", "only")
-
-    def __init__(self, unit: Unit, codes: tuple[str, ...], only: Optional[frozenset[str]]) -> None:
-        self.unit = unit
-        self.codes = codes
-        self.only = only  # findings to keep, when the unit also reports codes not shown
+# selection -> (the RULE_MODULES it was computed for, the rule modules to run)
+_RUNNING: Slot[dict[Selection, tuple[tuple[RuleModule, ...], tuple[RuleModule, ...]]]] = Slot(
+    "rules to run per selection"
+)
 
 
-# selection -> (the RULE_MODULES it was computed for, the units to run)
-_RUNNING: dict[Selection, tuple[tuple[Unit, ...], tuple[_Run, ...]]] = {}
-
-
-def _running(selection: Selection) -> tuple[_Run, ...]:
-    """The units with a shown code, in :data:`RULE_MODULES` order (kept per selection)."""
-    kept = _RUNNING.get(selection)
+def _running(selection: Selection) -> tuple[RuleModule, ...]:
+    """The rule modules whose code is shown, in :data:`RULE_MODULES` order (kept per selection)."""
+    table = _RUNNING.of(CACHE, dict)
+    kept = table.get(selection)
     if kept is not None and kept[0] is RULE_MODULES:
         return kept[1]
-    runs: list[_Run] = []
-    for unit in RULE_MODULES:
-        codes = tuple(r.code for r in rules_of(unit) if selection.shows(r.code))
-        if not codes:
-            continue
-        every = len(codes) == len(rules_of(unit)) or not isinstance(unit, FamilyAdapter)
-        runs.append(_Run(unit, codes, None if every else frozenset(codes)))
-    result = tuple(runs)
-    _RUNNING[selection] = (RULE_MODULES, result)
+    result = tuple(m for m in RULE_MODULES if selection.shows(m.RULE.code))
+    table[selection] = (RULE_MODULES, result)
     return result
 
 
-def _skipped(filename: Optional[str], codes: tuple[str, ...]) -> None:
+def _skipped(filename: Optional[str], code: str) -> None:
     """Say once per (file, rule) on stderr that a rule could not analyse a file."""
     name = filename or "-"
-    key = (name, ",".join(codes))
-    if key in _SKIPPED:
+    key = (name, code)
+    skipped = _SKIPPED.of(CACHE, set)
+    if key in skipped:
         return
-    _SKIPPED.add(key)
+    skipped.add(key)
     print(
         f"flake8-fastapi-deps: {key[1]} skipped {name}: code nested too deeply to analyse",
         file=sys.stderr,
     )
 
 
-_SKIPPED: set[tuple[str, str]] = set()
+_SKIPPED: Slot[set[tuple[str, str]]] = Slot("(file, rule) reported as skipped")
 
 
 def _used_elsewhere(project: Project, real: Optional[str], text: str) -> bool:
@@ -155,11 +139,11 @@ def _used_elsewhere(project: Project, real: Optional[str], text: str) -> bool:
 
 
 def _wanted(
-    running: tuple[_Run, ...], project: Project, real: Optional[str], text: str, options: Options
+    running: tuple[RuleModule, ...], project: Project, real: Optional[str], text: str, options: Options
 ) -> bool:
     """Does a rule that runs ask to see this (FastAPI-free) file?  Optional ``wants`` hook."""
-    for run in running:
-        wants = wants_hook(run.unit)
+    for rule in running:
+        wants = wants_hook(rule)
         if wants is not None and wants(project, real, text, options):
             return True
     return False
@@ -171,33 +155,31 @@ def _is_test(project: Project, filename: Optional[str], options: Options) -> boo
     absolute = real_path(filename)
     folder, name = os.path.split(absolute)
     key = (project.root, folder)
-    in_tests = _TEST_FOLDERS.get(key)
+    folders = _TEST_FOLDERS.of(CACHE, dict)
+    in_tests = folders.get(key)
     if in_tests is None:
         # a folder named tests/test between the root and the file (the answer is
         # a function of the two strings, so it is kept for the process)
-        in_tests = _TEST_FOLDERS[key] = bool(
+        in_tests = folders[key] = bool(
             project.root
             and project.inside(absolute)
             and is_test_path(tuple(os.path.relpath(absolute, project.root).split(os.sep)), ())
         )
     if in_tests:
         return True
-    named = _TEST_NAMES.get((name, options.test_patterns))
+    names = _TEST_NAMES.of(CACHE, dict)
+    named = names.get((name, options.test_patterns))
     if named is None:
-        named = _TEST_NAMES[(name, options.test_patterns)] = is_test_path((name,), options.test_patterns)
+        named = names[(name, options.test_patterns)] = is_test_path((name,), options.test_patterns)
     return named
 
 
-_TEST_FOLDERS: dict[tuple[Optional[str], str], bool] = {}
-_TEST_NAMES: dict[tuple[str, tuple[str, ...]], bool] = {}
+# (root, folder) -> is the folder a tests folder; (file name, patterns) -> a test file name
+_TEST_FOLDERS: Slot[dict[tuple[Optional[str], str], bool]] = Slot("test folders")
+_TEST_NAMES: Slot[dict[tuple[str, tuple[str, ...]], bool]] = Slot("test file names")
 
 
 def clear_cache() -> None:
-    """Forget everything kept for the life of the process: the projects and their
-    index (``project.clear_cache``), the test-file answers, the units to run per
-    selection and the (file, rule) pairs already reported as skipped."""
+    """Forget everything kept for the life of the process (the one process cache:
+    projects, their index, the engine's tables)."""
     clear_project_cache()
-    _TEST_FOLDERS.clear()
-    _TEST_NAMES.clear()
-    _RUNNING.clear()
-    _SKIPPED.clear()

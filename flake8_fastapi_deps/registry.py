@@ -1,6 +1,6 @@
 """The one registry of codes: every rule's code, name, message and default.
 
-Each rule module declares its ``RULE`` (a family not yet split, its ``RULES``);
+Each rule module declares its ``RULE``;
 this module collects them from :data:`~flake8_fastapi_deps.rules.RULE_MODULES`,
 the list the engine runs.  Docs, changelog, README and fixtures are checked against
 :data:`ALL_RULES` by ``tests/test_consistency.py``.
@@ -9,16 +9,16 @@ the list the engine runs.  Docs, changelog, README and fixtures are checked agai
 from __future__ import annotations
 
 from .base import Rule
-from .rules import RULE_MODULES, rules_of
+from .rules import RULE_MODULES
 
 
 def _collect() -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
-    for unit in RULE_MODULES:
-        for rule in rules_of(unit):
-            if rule.code in rules:  # pragma: no cover - guarded by tests
-                raise RuntimeError(f"duplicate code {rule.code}")
-            rules[rule.code] = rule
+    for module in RULE_MODULES:
+        rule = module.RULE
+        if rule.code in rules:  # pragma: no cover - guarded by tests
+            raise RuntimeError(f"duplicate code {rule.code}")
+        rules[rule.code] = rule
     return dict(sorted(rules.items()))
 
 

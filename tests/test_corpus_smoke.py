@@ -17,7 +17,9 @@ import pytest
 
 from flake8_fastapi_deps import project
 from flake8_fastapi_deps.checker import check
-from flake8_fastapi_deps.options import Options
+from flake8_fastapi_deps.options import Options, Selection
+
+EVERY_CODE = Options(selection=Selection.every_code())  # crash-test the opt-in rules too
 
 SMALL = ("fastapi-filter", "fastapi-limiter", "fastapi-pagination", "fastapi-users", "mcpo")
 REPO = Path(__file__).resolve().parent.parent
@@ -39,6 +41,6 @@ def test_no_crash_on_real_package(package: str) -> None:
                 tree = ast.parse(source)
         except (SyntaxError, ValueError):
             continue
-        check(tree, str(path), source.splitlines(True), Options())  # must not raise
+        check(tree, str(path), source.splitlines(True), EVERY_CODE)  # must not raise
         linted += 1
     assert linted

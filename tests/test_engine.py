@@ -18,7 +18,7 @@ from flake8_fastapi_deps import checker
 from flake8_fastapi_deps.base import Finding
 from flake8_fastapi_deps.options import Options, Selection
 from flake8_fastapi_deps.registry import ALL_RULES
-from flake8_fastapi_deps.rules import RULE_MODULES, FamilyAdapter, rules_of
+from flake8_fastapi_deps.rules import RULE_MODULES
 
 from .test_e2e import parsed
 
@@ -71,20 +71,17 @@ def _codes(found: list[Finding]) -> set[str]:
 
 def _replaced(unit: Any, check: Callable[[Any], Any]) -> Any:
     """``unit`` with another ``check`` (same codes, same ``wants``)."""
-    if isinstance(unit, FamilyAdapter):
-        copy: Any = FamilyAdapter(unit.family)
-    else:
-        copy = types.SimpleNamespace(RULE=unit.RULE, wants=getattr(unit, "wants", None))
+    copy: Any = types.SimpleNamespace(RULE=unit.RULE, wants=getattr(unit, "wants", None))
     copy.check = check
     return copy
 
 
 def _unit_of(code: str) -> Any:
-    return next(u for u in RULE_MODULES if code in {r.code for r in rules_of(u)})
+    return next(u for u in RULE_MODULES if u.RULE.code == code)
 
 
 def test_every_code_is_in_one_unit() -> None:
-    codes = [r.code for u in RULE_MODULES for r in rules_of(u)]
+    codes = [u.RULE.code for u in RULE_MODULES]
     assert sorted(codes) == list(ALL_RULES)
 
 
@@ -106,7 +103,7 @@ def test_only_units_with_a_shown_code_run(
 
     monkeypatch.setattr(checker, "RULE_MODULES", tuple(spy(u) for u in RULE_MODULES))
     _check(tmp_path, options)
-    expected = [u for u in RULE_MODULES if any(options.reports(r.code) for r in rules_of(u))]
+    expected = [u for u in RULE_MODULES if options.reports(u.RULE.code)]
     assert ran == expected
 
 
@@ -134,7 +131,7 @@ def test_recursion_error_skips_one_rule(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     failing = _unit_of("FAD201")
-    lost = {r.code for r in rules_of(failing)}
+    lost = {failing.RULE.code}
     units = tuple(_replaced(u, _raise_recursion) if u is failing else u for u in RULE_MODULES)
     monkeypatch.setattr(checker, "RULE_MODULES", units)
     found = _codes(_check(tmp_path, Options()))
@@ -159,18 +156,14 @@ def test_recursion_error_through_flake8(tmp_path: Path) -> None:
         """\
         import sys, types
         from flake8_fastapi_deps import checker
-        from flake8_fastapi_deps.rules import FamilyAdapter, rules_of
 
         def boom(ctx):
             raise RecursionError("maximum recursion depth exceeded")
 
         units = []
         for unit in checker.RULE_MODULES:
-            if "FAD201" in {r.code for r in rules_of(unit)}:
-                if isinstance(unit, FamilyAdapter):
-                    unit = FamilyAdapter(unit.family)
-                else:
-                    unit = types.SimpleNamespace(RULE=unit.RULE, wants=getattr(unit, "wants", None))
+            if unit.RULE.code == "FAD201":
+                unit = types.SimpleNamespace(RULE=unit.RULE, wants=getattr(unit, "wants", None))
                 unit.check = boom
             units.append(unit)
         checker.RULE_MODULES = tuple(units)

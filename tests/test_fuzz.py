@@ -30,7 +30,7 @@ hypothesmith = pytest.importorskip("hypothesmith")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 from flake8_fastapi_deps.checker import check  # noqa: E402
-from flake8_fastapi_deps.options import Options  # noqa: E402
+from flake8_fastapi_deps.options import Options, Selection  # noqa: E402
 from flake8_fastapi_deps.project import clear_cache  # noqa: E402
 
 # hypothesmith compiles what it generates; its SyntaxWarnings are not ours.
@@ -47,7 +47,7 @@ FUZZ = settings(
 )
 # libcst-based generation is several times slower per example.
 FUZZ_NODES = settings(FUZZ, max_examples=max(1, EXAMPLES // 3))
-OPTIONS = Options()
+OPTIONS = Options(selection=Selection.every_code())  # fuzz the opt-in rules too
 HEADER = (
     "from typing import Annotated\n"
     "from fastapi import APIRouter, Depends, FastAPI, Security\n"

@@ -23,10 +23,10 @@ import pytest
 
 from flake8_fastapi_deps.base import Finding
 from flake8_fastapi_deps.checker import check
-from flake8_fastapi_deps.options import Options
+from flake8_fastapi_deps.options import Options, Selection
 from flake8_fastapi_deps.project import MAX_FILE_BYTES, clear_cache, project_for
 
-OPTIONS = Options()
+OPTIONS = Options(selection=Selection.every_code())  # crash-test the opt-in rules too
 
 # A route whose dependency is called: FAD001 at ``get_db()``, line 7 of SENTINEL, column 31.
 SENTINEL = '''

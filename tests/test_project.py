@@ -312,11 +312,11 @@ def test_checker_clear_cache_forgets_every_per_process_answer(tmp_path: Path) ->
     path.write_text(source, encoding="utf-8")
     check(ast.parse(source), str(path), source.splitlines(True), Options())
     assert project.known_projects() and CACHE.cache
-    assert checker._TEST_FOLDERS and checker._TEST_NAMES
+    assert checker._TEST_FOLDERS.get(CACHE) and checker._TEST_NAMES.get(CACHE)
     checker.clear_cache()
     assert not project.known_projects() and not CACHE.roots and not CACHE.real
     assert not CACHE.cache and not CACHE.modes and not CACHE.marked and not CACHE.file_text
-    assert not checker._TEST_FOLDERS and not checker._TEST_NAMES
+    assert checker._TEST_FOLDERS.get(CACHE) is None and checker._TEST_NAMES.get(CACHE) is None
 
 
 def test_relative_paths_find_the_project_of_the_working_directory(
