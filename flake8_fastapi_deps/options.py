@@ -156,6 +156,14 @@ SPECS: tuple[OptionSpec, ...] = (
 _FLAKE8_DEFAULT_IGNORE = ("E121", "E123", "E126", "E226", "E24", "E704", "W503", "W504")
 # flake8 splits list options on commas and whitespace (``utils.parse_comma_separated_list``)
 _CODE_LIST = re.compile(r"[,\s]")
+# The opt-in codes (their Rule says default_on=False), which the plugin asks
+# flake8 to ignore by default (extend_default_ignore).  Written out here so that
+# the options need not import the rules (which import the options);
+# tests/test_consistency.py checks it against the registry.
+OPT_IN_CODES: tuple[str, ...] = (
+    "FAD104", "FAD205", "FAD206", "FAD302", "FAD303", "FAD304", "FAD305", "FAD306", "FAD307",
+)
+
 # The selection options, as flake8 names them on its namespace.
 _SELECTION_FIELDS = ("select", "ignore", "extend_select", "extend_ignore")
 _SELECTION_FLAGS = ("--select", "--ignore", "--extend-select", "--extend-ignore")
@@ -235,9 +243,7 @@ class Selection:
             default_select = ("FAD",)
         default_ignore = self.extended_default_ignore
         if default_ignore is None:
-            from .registry import DEFAULT_OFF  # (the registry imports the rules, which import this)
-
-            default_ignore = DEFAULT_OFF
+            default_ignore = OPT_IN_CODES
         # flake8's lists: the explicit ones, and the effective ones (an explicit
         # select/ignore replaces the defaults; extend-* always adds)
         selected_explicitly = (*(self.select or ()), *self.extend_select)
@@ -325,4 +331,7 @@ def parse_error_exit(error: OptionError) -> None:
     raise SystemExit(f"flake8-fastapi-deps: error: {error}")
 
 
-__all__ = ["OptionError", "OptionSpec", "Options", "SPECS", "Selection", "register", "parse_error_exit"]
+__all__ = [
+    "OPT_IN_CODES", "OptionError", "OptionSpec", "Options", "SPECS", "Selection", "register",
+    "parse_error_exit",
+]
