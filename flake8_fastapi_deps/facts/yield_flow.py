@@ -51,6 +51,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
+from ..catalogue import (
+    BROAD_EXCEPTIONS,
+    LOG_METHODS,
+    NO_RETURN_CALLS,
+    NO_RETURN_TYPES,
+    NOT_DEPENDENCY_DECORATORS,
+    RELEASE_NAMES,
+)
 from ..memo import Slot
 from ..model import FunctionInfo, FunctionNode, ModuleInfo, Scope, is_generator, nodes_within
 from ..names import dotted
@@ -72,39 +80,6 @@ _BLOCK_NODES: tuple[type[ast.AST], ...] = (ast.stmt, ast.excepthandler) + (
     (getattr(ast, "match_case"),) if hasattr(ast, "match_case") else ()
 )
 
-# Generators that are context managers or fixtures, never FastAPI dependencies.
-_NOT_DEPENDENCY_DECORATORS = frozenset(
-    {
-        "contextlib.contextmanager",
-        "contextlib.asynccontextmanager",
-        "pytest.fixture",
-        "pytest_asyncio.fixture",
-    }
-)
-_BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException"})
-# Return annotations of a function that never returns.
-_NO_RETURN_TYPES = frozenset(
-    {"typing.NoReturn", "typing.Never", "typing_extensions.NoReturn", "typing_extensions.Never"}
-)
-# Calls that never return.
-NO_RETURN_CALLS = frozenset({"sys.exit", "os._exit", "os.abort", "pytest.fail", "pytest.skip"})
-# Calls that release a resource: what FAD201 calls cleanup.  Other code after a
-# yield (logging, bookkeeping, success-only side effects) is taken as deliberate.
-_RELEASE_NAMES = frozenset(
-    {
-        "close", "aclose", "close_all", "closeall", "release", "dispose", "commit",
-        "rollback", "shutdown", "disconnect", "terminate", "cleanup", "clean_up",
-        "teardown", "tear_down", "stop", "reset", "unlock", "unlink", "remove",
-        "rmtree", "kill", "cancel", "detach", "free", "putconn", "exit", "aexit",
-        "exit__", "aexit__", "end", "finish", "expunge_all", "invalidate",
-    }
-)
-# Calls known to return: a branch ending in one of these really falls through.
-_LOG_METHODS = frozenset(
-    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"}
-)
-
-
 # ----------------------------------------------------------------------------- what is one
 
 
@@ -118,7 +93,7 @@ def is_yield_dependency(project: Project, mod: ModuleInfo, info: FunctionInfo) -
         return False
     for deco in node.decorator_list:
         target = deco.func if isinstance(deco, ast.Call) else deco
-        if project.canonical(mod, target, info.parents) in _NOT_DEPENDENCY_DECORATORS:
+        if project.canonical(mod, target, info.parents) in NOT_DEPENDENCY_DECORATORS:
             return False
     return True
 
@@ -317,7 +292,7 @@ def catches_route_errors(handler: ast.ExceptHandler) -> bool:
     if kind is None:
         return True
     items = kind.elts if isinstance(kind, ast.Tuple) else [kind]
-    return any(isinstance(i, ast.Name) and i.id in _BROAD_EXCEPTIONS for i in items)
+    return any(isinstance(i, ast.Name) and i.id in BROAD_EXCEPTIONS for i in items)
 
 
 def _releases(stmt: ast.stmt) -> bool:
@@ -330,7 +305,7 @@ def _releases(stmt: ast.stmt) -> bool:
             name = func.attr if isinstance(func, ast.Attribute) else (
                 func.id if isinstance(func, ast.Name) else None
             )
-            if name is None or name.lower().lstrip("_") not in _RELEASE_NAMES:
+            if name is None or name.lower().lstrip("_") not in RELEASE_NAMES:
                 continue
             if name == "reset" and len(node.args) == 1 and not node.keywords:
                 continue  # ContextVar.reset(token): the request's context is discarded anyway
@@ -469,7 +444,7 @@ def never_returns(project: Project, sym: FuncSym) -> bool:
         if isinstance(returns, ast.Constant) and isinstance(returns.value, str):
             if returns.value.rsplit(".", 1)[-1] in ("NoReturn", "Never"):
                 return True
-        elif project.canonical(sym.module, returns, sym.info.parents) in _NO_RETURN_TYPES:
+        elif project.canonical(sym.module, returns, sym.info.parents) in NO_RETURN_TYPES:
             return True
     return always_raises(sym.node.body)
 
@@ -497,7 +472,7 @@ def _may_not_return(ctx: FileContext, stmt: ast.stmt, scope: Scope) -> bool:
     if not isinstance(value, ast.Call):
         return False
     func = value.func
-    if isinstance(func, ast.Attribute) and func.attr in _LOG_METHODS:
+    if isinstance(func, ast.Attribute) and func.attr in LOG_METHODS:
         return False
     if isinstance(func, ast.Name) and func.id == "print" and func.id not in ctx.module.toplevel:
         return False

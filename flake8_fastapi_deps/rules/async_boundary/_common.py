@@ -14,10 +14,9 @@ from ...model import FunctionInfo, ModuleInfo, Scope, bound_in_scope
 from ...names import dotted
 from ...options import Options
 from ...project import ClassSym, ExternalSym, FuncSym, Project, Symbol, ValueSym
-from ._names import (
-    BACKGROUND_TASKS,
+from ...catalogue import (
+    BACKGROUND_TASK_TYPES,
     BLOCKING_CALLS,
-    CLIENT_TYPES,
     GET_LOOP,
     ITERATOR_TYPES,
     LOOP_RUNNERS,
@@ -26,6 +25,7 @@ from ._names import (
     PARTIAL,
     RUNNING_LOOP,
     SET_LOOP,
+    SYNC_HTTP_CLIENT_TYPES,
     SYNC_SESSION_TYPES,
     UNION_TYPES,
 )
@@ -90,8 +90,8 @@ def _known_last_parts(options: Options) -> frozenset[str]:
     if found is None:
         names = (
             BLOCKING_CALLS | LOOP_RUNNERS | NEW_LOOP | GET_LOOP | RUNNING_LOOP | SET_LOOP
-            | CLIENT_TYPES | SYNC_SESSION_TYPES | ITERATOR_TYPES | UNION_TYPES | OFFLOADERS
-            | BACKGROUND_TASKS | {PARTIAL}
+            | SYNC_HTTP_CLIENT_TYPES | SYNC_SESSION_TYPES | ITERATOR_TYPES | UNION_TYPES | OFFLOADERS
+            | BACKGROUND_TASK_TYPES | {PARTIAL}
             | set(options.blocking_calls) | set(options.sync_session_types)
         )
         found = _LAST_PARTS[options] = frozenset(name.rsplit(".", 1)[-1] for name in names)

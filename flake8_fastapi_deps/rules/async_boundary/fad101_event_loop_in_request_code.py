@@ -15,7 +15,7 @@ from ...base import Finding, Rule, finding
 from ...model import FunctionInfo, ModuleInfo, Scope
 from .._shared import own_calls
 from ._common import body_scope, external, label, where
-from ._names import GET_LOOP, LOOP_RUNNERS, NEW_LOOP, RUNNING_LOOP, SET_LOOP
+from ...catalogue import GET_LOOP, LOOP_RUNNERS, NEW_LOOP, RUNNING_LOOP, SET_LOOP
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -18,7 +18,13 @@ from ...nodes import walk
 from ...project import FuncSym, Project
 from .._shared import own_awaited, own_body, own_calls
 from ._common import body_scope, external, is_builtin, label, symbol, where
-from ._names import BLOCKING_CALLS, CLIENT_METHODS, CLIENT_TYPES, HTTP_CALLS, SLEEP
+from ...catalogue import (
+    BLOCKING_CALLS,
+    BLOCKING_HTTP_CALLS,
+    SLEEP,
+    SYNC_HTTP_CLIENT_METHODS,
+    SYNC_HTTP_CLIENT_TYPES,
+)
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -83,7 +89,7 @@ def _fix_for(name: Optional[str], helper: Optional[str]) -> str:
         return f"offload {helper}() with run_in_threadpool"
     if name == SLEEP:
         return "use await asyncio.sleep()"
-    if name in HTTP_CALLS or name in CLIENT_TYPES:
+    if name in BLOCKING_HTTP_CALLS or name in SYNC_HTTP_CLIENT_TYPES:
         return "use httpx.AsyncClient, or def"
     return "use def, or await run_in_threadpool(...)"
 
@@ -151,10 +157,10 @@ class _ClientNames:
             if parts:
                 expr = parts[0]
             name = external(self.project, self.mod, expr, scope)
-            return name if name in CLIENT_TYPES else None
+            return name if name in SYNC_HTTP_CLIENT_TYPES else None
         if isinstance(expr, ast.Call):
             name = external(self.project, self.mod, expr.func, scope)
-            return name if name in CLIENT_TYPES else None
+            return name if name in SYNC_HTTP_CLIENT_TYPES else None
         return None
 
 
@@ -174,14 +180,14 @@ def _direct_blocking(
         qualified = mod.imports.qualified(func)
         if qualified is not None and qualified in project.options.blocking_calls:
             return _with_name(func, qualified), qualified
-    if isinstance(func, ast.Attribute) and func.attr in CLIENT_METHODS:
+    if isinstance(func, ast.Attribute) and func.attr in SYNC_HTTP_CLIENT_METHODS:
         receiver = func.value
         kind: Optional[str] = None
         if isinstance(receiver, ast.Name):
             kind = clients.client_type(receiver.id)
         elif isinstance(receiver, ast.Call):
             made = external(project, mod, receiver.func, scope)
-            kind = made if made in CLIENT_TYPES else None
+            kind = made if made in SYNC_HTTP_CLIENT_TYPES else None
         if kind is not None:
             short = "requests.Session" if kind.startswith("requests.") else kind
             return f"{label(func)}() ({short}.{func.attr})", kind

@@ -17,7 +17,14 @@ from ...names import dotted
 from ...project import ClassSym, ExternalSym, FuncSym, ValueSym
 from .._shared import own_body
 from ._common import body_scope, external, head, label, symbol, where
-from ._names import BACKGROUND_TASKS, ITERATOR_TYPES, OFFLOADERS, PARTIAL, SYNC_SESSION_TYPES, UNION_TYPES
+from ...catalogue import (
+    BACKGROUND_TASK_TYPES,
+    ITERATOR_TYPES,
+    OFFLOADERS,
+    PARTIAL,
+    SYNC_SESSION_TYPES,
+    UNION_TYPES,
+)
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -192,4 +199,4 @@ def _hands_over(ctx: FileContext, mod: ModuleInfo, call: ast.Call, scope: Scope)
     if isinstance(func, ast.Attribute) and func.attr in ("run_in_executor", "add_task"):
         return True
     name = external(ctx.project, mod, func, scope)
-    return name in OFFLOADERS or name == PARTIAL or name in BACKGROUND_TASKS
+    return name in OFFLOADERS or name == PARTIAL or name in BACKGROUND_TASK_TYPES

@@ -15,7 +15,7 @@ from ...base import Finding, Rule, finding
 from ...model import FunctionInfo, ModuleInfo, Scope
 from .._shared import own_body
 from ._common import body_scope, is_builtin, where
-from ._names import PURE_BUILTINS
+from ...catalogue import PURE_BUILTINS
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import CACHE_DECORATORS, NON_CALLABLE_BUILTINS
 from ...model import is_generator, own_nodes
 from ...names import dotted
 from ...project import ClassSym, FuncSym, Symbol
@@ -22,14 +23,7 @@ RULE = Rule(
     "The dependency is called inside Depends(...) instead of being passed.",
 )
 
-# Decorators that leave a function's call/return behaviour as written.
-_TRANSPARENT_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
-# Builtins whose instances are never callable.
-_NON_CALLABLE_BUILTINS = frozenset(
-    {"str", "int", "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset",
-     "complex", "bytearray"}
-)
-_NON_CALLABLE_TYPES = _NON_CALLABLE_BUILTINS | {"None"}
+_NON_CALLABLE_TYPES = NON_CALLABLE_BUILTINS | {"None"}
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -61,7 +55,7 @@ def _not_callable_reason(ctx: FileContext, sym: Optional[Symbol]) -> Optional[st
     node = sym.node
     for deco in node.decorator_list:
         name = project.canonical(sym.module, deco.func if isinstance(deco, ast.Call) else deco)
-        if name not in _TRANSPARENT_DECORATORS:
+        if name not in CACHE_DECORATORS:
             return None  # an unknown decorator may return anything
     if is_generator(node):
         kind = "an async generator" if isinstance(node, ast.AsyncFunctionDef) else "a generator"
@@ -106,7 +100,7 @@ def _value_not_callable(ctx: FileContext, sym: FuncSym, value: ast.expr) -> bool
         return True
     if isinstance(value, ast.Call):
         func = value.func
-        if isinstance(func, ast.Name) and func.id in _NON_CALLABLE_BUILTINS:
+        if isinstance(func, ast.Name) and func.id in NON_CALLABLE_BUILTINS:
             return func.id not in sym.module.toplevel and func.id not in sym.module.imports.names
         made = ctx.project.resolve(sym.module, func, sym.info.parents)
         if isinstance(made, ClassSym):

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Optional
 from ...memo import Slot
 from ...model import FunctionInfo, Scope, annotated_parts
 from ...project import ParamDecl, ValueSym
-from ._names import (
-    BACKGROUND_TASK,
-    BACKGROUND_TASK_TAILS,
+from ...catalogue import (
     BACKGROUND_TASKS,
-    BUILTIN_TYPES,
+    BACKGROUND_TASK_TAILS,
+    BACKGROUND_TASK_TYPES,
     CLIENT,
+    PLAIN_DATA_BUILTINS,
     POOLED,
     TASKS_TAILS,
 )
@@ -37,10 +37,6 @@ def external(
         return None
     name = ctx.canonical(expr, scope)
     return name if name is not None and name in names else None
-
-
-def name_tails(names: Collection[str]) -> frozenset[str]:
-    return frozenset(n.rsplit(".", 1)[-1] for n in names)
 
 
 def pooled_names(ctx: FileContext) -> dict[str, str]:
@@ -80,7 +76,7 @@ def param_type_name(ctx: FileContext, decl: ParamDecl) -> Optional[str]:
                 ann = side
     if isinstance(ann, ast.Subscript):  # dict[str, Any], List[int]
         ann = ann.value
-    if isinstance(ann, ast.Name) and ann.id in BUILTIN_TYPES:
+    if isinstance(ann, ast.Name) and ann.id in PLAIN_DATA_BUILTINS:
         if ann.id not in module.toplevel and ann.id not in module.imports.names:
             return f"builtins.{ann.id}"
     if not isinstance(ann, (ast.Name, ast.Attribute)):
@@ -157,7 +153,7 @@ def _task_calls(ctx: FileContext, info: FunctionInfo, calls: list[ast.Call]) -> 
                 receivers = _task_receivers(ctx, info)
             if func.value.id not in receivers:
                 continue
-        elif external(ctx, func, scope, BACKGROUND_TASK, BACKGROUND_TASK_TAILS) is None:
+        elif external(ctx, func, scope, BACKGROUND_TASK_TYPES, BACKGROUND_TASK_TAILS) is None:
             continue
         found.append(sub)
     return found

@@ -14,7 +14,7 @@ from ...base import Finding, Rule, finding
 from ...facts.yield_flow import always_raises, no_return_test, yield_dependencies, yield_flow
 from ...model import Scope, short_source
 from ...names import dotted
-from ._names import NOT_ROUTE_ERRORS
+from ...catalogue import NOT_ROUTE_ERRORS
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -16,8 +16,15 @@ from ...facts.yield_flow import WITH_TYPES
 from ...model import FunctionInfo, FunctionNode, keyword, own_nodes
 from ...names import dotted
 from .._shared import own_calls
-from ._common import external, name_tails, pooled_names
-from ._names import CACHING_DECORATORS, CLOSABLE, POOLED, POOLED_TAILS, SHARED_POOL_KEYWORDS
+from ._common import external, pooled_names
+from ...catalogue import (
+    CACHING_DECORATOR_TAILS,
+    CLOSABLE,
+    POOLED,
+    POOLED_TAILS,
+    SHARED_POOL_KEYWORDS,
+    name_tails,
+)
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -45,7 +52,7 @@ def _pooled_per_request(
     for deco in node.decorator_list:
         target = deco.func if isinstance(deco, ast.Call) else deco
         name = dotted(target)
-        if name is not None and name.rsplit(".", 1)[-1] in CACHING_DECORATORS:
+        if name is not None and name.rsplit(".", 1)[-1] in CACHING_DECORATOR_TAILS:
             return
     tails = POOLED_TAILS if table is POOLED else name_tails(table)
     scope = info.parents + (node,)

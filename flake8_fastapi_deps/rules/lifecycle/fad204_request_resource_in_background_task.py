@@ -17,7 +17,7 @@ from ...nodes import walk
 from ...project import ClassSym, FuncSym, ParamDecl
 from .._shared import own_calls
 from ._common import background_task_calls, param_type_name
-from ._names import PLAIN_DATA_TYPES, SESSION_TYPES
+from ...catalogue import LIVE_RESOURCE_TYPES, PLAIN_DATA_TYPES
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -71,7 +71,7 @@ def _request_scoped(ctx: FileContext, arg: ast.Name, decl: ParamDecl) -> Iterato
     if type_name is not None and type_name in PLAIN_DATA_TYPES:
         return  # a dict or a string: data, not a connection
     if source is None and not resolved_plain:
-        if type_name is not None and type_name in SESSION_TYPES:
+        if type_name is not None and type_name in LIVE_RESOURCE_TYPES:
             source = "a " + type_name.rsplit(".", 1)[-1]
             if decl.marker is None:
                 function_scope = False

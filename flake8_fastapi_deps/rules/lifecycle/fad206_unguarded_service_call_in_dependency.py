@@ -15,14 +15,15 @@ from ...facts.yield_flow import TRY_TYPES, WITH_TYPES, always_raises, child_bloc
 from ...model import FunctionInfo, FunctionNode, Scope, nodes_within, own_nodes
 from ...names import dotted
 from .._shared import own_calls
-from ._common import external, name_tails, only_reraises, param_type_name, pooled_names
-from ._names import (
+from ._common import external, only_reraises, param_type_name, pooled_names
+from ...catalogue import (
     ACQUIRE_METHODS,
-    CLIENT_TYPES,
     CONNECT_FUNCTIONS,
     CONNECT_TAILS,
     REQUEST_TYPES,
+    SERVICE_CLIENT_TYPES,
     SERVICE_METHODS,
+    name_tails,
 )
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def _client_names(ctx: FileContext, info: FunctionInfo, pooled: dict[str, str]) 
         if decl.param.annotation is None:
             continue
         type_name = param_type_name(ctx, decl)
-        if type_name in CLIENT_TYPES:
+        if type_name in SERVICE_CLIENT_TYPES:
             names.add(decl.param.arg)
         elif type_name in REQUEST_TYPES:
             requests.add(decl.param.arg)

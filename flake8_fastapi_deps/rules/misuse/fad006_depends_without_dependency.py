@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import TYPING_GENERICS, UNCALLABLE_DEPENDENCY_BUILTINS
 from ...model import ModuleInfo, Scope, annotated_parts, marker_target
 from ...names import ANNOTATED
 from ...project import Project, ValueSym
@@ -21,15 +22,6 @@ RULE = Rule(
     "depends-without-dependency",
     "{marker}() for {param} has nothing to call ({why}); name it: {marker}(dependency)",
     "Depends() takes its dependency from an annotation that is missing or not a class.",
-)
-
-# Builtin classes FastAPI cannot call as Depends(cls) (no signature, or no keywords).
-_BUILTIN_TYPES = frozenset(
-    {"str", "int", "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset",
-     "bytearray", "type", "range"}
-)
-_TYPING_GENERICS = frozenset(
-    {"typing.List", "typing.Dict", "typing.Set", "typing.FrozenSet", "typing.Tuple"}
 )
 
 
@@ -124,17 +116,17 @@ def _uncallable(
             if any(_is_none(m) for m in _subscript_items(expr)):
                 return "Union[..., None] is not a class"
             return None
-        if name in _TYPING_GENERICS:
+        if name in TYPING_GENERICS:
             return f"{name}[...] is not a class"
         if (
             isinstance(expr.value, ast.Name)
-            and expr.value.id in _BUILTIN_TYPES
+            and expr.value.id in UNCALLABLE_DEPENDENCY_BUILTINS
             and not _shadows_builtin(mod, expr.value.id, scope)
         ):
             return f"{expr.value.id}[...] is a builtin type"
         return None
     if isinstance(expr, ast.Name):
-        if expr.id in _BUILTIN_TYPES and not _shadows_builtin(mod, expr.id, scope):
+        if expr.id in UNCALLABLE_DEPENDENCY_BUILTINS and not _shadows_builtin(mod, expr.id, scope):
             return f"{expr.id} is a builtin type"
     if isinstance(expr, (ast.Name, ast.Attribute)):
         if _typing(mod.imports.canonical(expr)) == "typing.Any":

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import TRANSPARENT_DECORATORS
 from ...model import (
     DEPENDENCIES_CONSTRUCTORS,
     DEPENDENCIES_METHODS,
@@ -17,7 +18,7 @@ from ...model import (
 )
 from ...names import MARKERS, dotted
 from ...project import ClassSym, ExternalSym, FuncSym, Symbol, ValueSym
-from ._common import TRANSPARENT, is_marker, label
+from ._common import is_marker, label
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -155,7 +156,7 @@ def _binds(stmt: ast.stmt, name: str) -> bool:
 def _plain_function(ctx: FileContext, sym: FuncSym) -> bool:
     """A function whose decorators (if any) surely leave it a plain function."""
     return all(
-        ctx.project.canonical(sym.module, d.func if isinstance(d, ast.Call) else d) in TRANSPARENT
+        ctx.project.canonical(sym.module, d.func if isinstance(d, ast.Call) else d) in TRANSPARENT_DECORATORS
         for d in sym.node.decorator_list
     )
 

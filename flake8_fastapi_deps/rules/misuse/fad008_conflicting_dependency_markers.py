@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
+from ...catalogue import ANNOTATED_SOURCES
 from ...model import ModuleInfo, annotated_parts, marker_target
 from ...names import dotted
 from .._shared import marker_call_ids
@@ -20,10 +21,6 @@ RULE = Rule(
     "conflicting-dependency-markers",
     "{param} {problem}",
     "One parameter carries two dependency markers; FastAPI keeps one or refuses both.",
-)
-
-_ANNOTATED_SOURCES = frozenset(
-    {"typing", "typing_extensions", "typing.Annotated", "typing_extensions.Annotated"}
 )
 
 
@@ -77,7 +74,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 
 def _may_use_annotated(mod: ModuleInfo) -> bool:
     """Can some name of ``mod`` be ``typing.Annotated`` (see ``Imports.canonical``)?"""
-    return any(value in _ANNOTATED_SOURCES for value in mod.imports.names.values())
+    return any(value in ANNOTATED_SOURCES for value in mod.imports.names.values())
 
 
 def _may_hold_two_markers(mod: ModuleInfo, parts: list[ast.expr]) -> bool:

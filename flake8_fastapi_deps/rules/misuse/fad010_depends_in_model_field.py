@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import FIELD_MODEL_BASES
 from ...memo import Slot
 from ...model import ModuleInfo, def_key
 from ...project import ClassSym, ExternalSym, Project, read_source
@@ -23,10 +24,6 @@ RULE = Rule(
     "Depends as the default of a Pydantic model field.",
 )
 
-_MODEL_BASES = frozenset(
-    {"pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel",
-     "pydantic.v1.main.BaseModel", "sqlmodel.SQLModel", "sqlmodel.main.SQLModel"}
-)
 
 ClassKey = tuple[Optional[str], tuple[int, int]]  # (file, def key)
 
@@ -58,7 +55,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         sym = ClassSym(mod, cls)
         if not any(
-            isinstance(b, ExternalSym) and b.name in _MODEL_BASES for b in project.class_bases(sym)
+            isinstance(b, ExternalSym) and b.name in FIELD_MODEL_BASES for b in project.class_bases(sym)
         ):
             continue
         if _used_as_dependency(ctx, sym):

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import CONTEXT_MANAGERS
 from ...names import dotted
 from ...project import FuncSym, ValueSym
-from ._common import CONTEXT_MANAGERS, label
+from ._common import label
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional
 from ...memo import Slot
 from ...model import ModuleInfo, Scope, keyword
 from ...project import ClassSym, ExternalSym, Project, Symbol, ValueSym
-from ._names import (
+from ...catalogue import (
     APP_CLASSES,
     DECLARATIVE_BASES,
     DECLARATIVE_FACTORIES,

@@ -11,15 +11,15 @@ from ...model import FunctionInfo, FunctionNode, Scope, iter_params, own_nodes
 from ...options import Options
 from ...project import Project
 from ._common import PROJECT_TEXT, model_kind
-from ._names import (
+from ...catalogue import (
+    DB_SESSION_METHODS,
+    DB_SESSION_TYPES,
     HOOK_PREFIXES,
-    HTTP_CALLS,
+    HTTP_REQUEST_CALLS,
     MODEL_HELPER_DECORATORS,
     MODEL_WORDS,
     OPEN_CALLS,
     PROPERTY_DECORATORS,
-    SESSION_METHODS,
-    SESSION_TYPES,
 )
 
 if TYPE_CHECKING:
@@ -117,11 +117,11 @@ def _io_in(ctx: FileContext, info: FunctionInfo) -> Optional[str]:
             if (
                 isinstance(receiver, ast.Name)
                 and receiver.id in sessions
-                and func.attr in SESSION_METHODS
+                and func.attr in DB_SESSION_METHODS
             ):
                 return f"{receiver.id}.{func.attr}()"
         name = ctx.canonical(func, scope)
-        if name in HTTP_CALLS:
+        if name in HTTP_REQUEST_CALLS:
             return f"{name}()"
         if name in OPEN_CALLS:
             return f"{name}()"
@@ -170,7 +170,7 @@ def _is_session_type(ctx: FileContext, expr: ast.expr, scope: Scope) -> bool:
         return _is_session_type(ctx, expr.left, scope) or _is_session_type(ctx, expr.right, scope)
     if not isinstance(expr, (ast.Name, ast.Attribute)):
         return False
-    return ctx.canonical(expr, scope) in SESSION_TYPES
+    return ctx.canonical(expr, scope) in DB_SESSION_TYPES
 
 
 def _statement_count(node: FunctionNode) -> int:

@@ -14,7 +14,7 @@ from ...names import dotted
 from ...nodes import walk
 from ...project import ClassSym, ExternalSym, FuncSym, read_source
 from ._common import PROJECT_TEXT, creations
-from ._names import HARMLESS_APP_CALLS, HARMLESS_BUILTINS
+from ...catalogue import HARMLESS_APP_CALLS, HARMLESS_BUILTINS
 
 if TYPE_CHECKING:
     from ...context import FileContext

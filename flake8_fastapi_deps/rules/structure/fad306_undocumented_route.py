@@ -13,7 +13,7 @@ from ...memo import Slot
 from ...model import FunctionInfo, ModuleInfo, Scope, iter_params, keyword, own_nodes
 from ...project import ClassSym, Project, Route, ValueSym
 from ._common import PROJECT_TEXT
-from ._names import STATUS_MODULES
+from ...catalogue import HTTP_EXCEPTION, STATUS_MODULES
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -75,7 +75,7 @@ def _undocumented_raises(ctx: FileContext, route: Route, info: FunctionInfo) -> 
         if not isinstance(node, ast.Raise) or not isinstance(node.exc, ast.Call):
             continue
         exc = node.exc
-        if ctx.canonical(exc.func, scope) != "fastapi.HTTPException":
+        if ctx.canonical(exc.func, scope) != HTTP_EXCEPTION:
             continue
         status = exc.args[0] if exc.args else keyword(exc, "status_code")
         code = _status_code(ctx, status, scope) if status is not None else None

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import BUILTIN_NEXT, DUNDER_NEXT
 from ...facts.yield_flow import is_yield_dependency, yield_dependencies
 from ...model import BLOCK_FIELDS, ModuleInfo, Scope, bound_in_scope, lines_holding
 from ...names import dotted
@@ -27,9 +28,6 @@ RULE = Rule(
     "{form} drives a yield dependency by hand: {why}; open the resource directly",
     "A yield dependency driven by hand: next(dep()), for x in dep(), with dep().",
 )
-
-_BUILTIN_NEXT = frozenset({"next", "anext"})
-_DUNDER_NEXT = frozenset({"__next__", "__anext__"})
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -94,10 +92,10 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
     for call, scope in calls:
         func = call.func
         inner: Optional[ast.expr] = None
-        if isinstance(func, ast.Name) and func.id in _BUILTIN_NEXT and call.args:
+        if isinstance(func, ast.Name) and func.id in BUILTIN_NEXT and call.args:
             if _is_builtin(mod, func.id, scope):
                 inner = call.args[0]
-        elif isinstance(func, ast.Attribute) and func.attr in _DUNDER_NEXT:
+        elif isinstance(func, ast.Attribute) and func.attr in DUNDER_NEXT:
             inner = func.value
         if not isinstance(inner, ast.Call) or id(inner) not in candidates:
             continue
