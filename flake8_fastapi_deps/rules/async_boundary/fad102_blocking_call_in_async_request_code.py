@@ -16,7 +16,7 @@ from ...memo import Slot
 from ...model import FunctionInfo, ModuleInfo, Scope, annotated_parts, bound_in_scope
 from ...nodes import walk
 from ...project import FuncSym, Project
-from .._shared import own_awaited, own_body, own_calls
+from ...facts.functions import function_facts
 from ._common import body_scope, external, is_builtin, label, symbol, where
 from ...catalogue import (
     BLOCKING_CALLS,
@@ -54,12 +54,12 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 def _blocking_calls(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     mod = ctx.module
     project = ctx.project
-    calls = own_calls(mod, info.node)
+    calls = function_facts(mod, info).calls
     if not calls:
         return
     scope = body_scope(info)
     place = where(ctx, info)
-    awaited = own_awaited(mod, info.node)
+    awaited = function_facts(mod, info).awaited
     clients = _ClientNames(project, mod, info)
     for call in calls:
         if id(call) in awaited:
@@ -113,7 +113,7 @@ class _ClientNames:
     def _with_bindings(self) -> dict[str, list[ast.expr]]:
         if self._with is None:
             self._with = {}
-            for node in own_body(self.mod, self.info.node):
+            for node in function_facts(self.mod, self.info).body:
                 if isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
                     self._with.setdefault(node.optional_vars.id, []).append(node.context_expr)
                 elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -226,7 +226,7 @@ def _runs_body_each_call(sym: FuncSym) -> bool:
             return False
     memo: set[str] = set()
     tested: set[str] = set()
-    for inner in own_body(sym.module, node):
+    for inner in function_facts(sym.module, sym.info).body:
         if isinstance(inner, (ast.Yield, ast.YieldFrom)):
             return False  # calling a generator function runs none of its body
         if isinstance(inner, (ast.Global, ast.Nonlocal)):
@@ -252,7 +252,7 @@ def _blocking_chain(project: Project, sym: FuncSym, budget: int) -> Optional[tup
     mod = sym.module
     scope = body_scope(sym.info)
     clients = _ClientNames(project, mod, sym.info)
-    calls = own_calls(mod, sym.node)
+    calls = function_facts(mod, sym.info).calls
     best: Optional[tuple[str, ...]] = None
     for call in calls:
         direct = _direct_blocking(project, mod, call, scope, clients)

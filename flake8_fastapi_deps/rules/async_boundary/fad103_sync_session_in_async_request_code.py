@@ -15,7 +15,7 @@ from ...base import Finding, Rule, finding
 from ...model import FunctionInfo, ModuleInfo, Scope, annotated_parts
 from ...names import dotted
 from ...project import ClassSym, ExternalSym, FuncSym, ValueSym
-from .._shared import own_body
+from ...facts.functions import function_facts
 from ._common import body_scope, external, head, label, symbol, where
 from ...catalogue import (
     BACKGROUND_TASK_TYPES,
@@ -161,7 +161,7 @@ def _blocking_uses(ctx: FileContext, info: FunctionInfo) -> dict[str, bool]:
     scope = body_scope(info)
     used: dict[str, bool] = {}
     awaited_on: set[str] = set()
-    for node in own_body(mod, info.node):
+    for node in function_facts(mod, info).body:
         if isinstance(node, ast.Await):
             first = head(node.value.func if isinstance(node.value, ast.Call) else node.value)
             if first is not None:

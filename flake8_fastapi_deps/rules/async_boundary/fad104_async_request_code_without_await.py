@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
 from ...model import FunctionInfo, ModuleInfo, Scope
-from .._shared import own_body
+from ...facts.functions import function_facts
 from ._common import body_scope, is_builtin, where
 from ...catalogue import PURE_BUILTINS
 
@@ -42,7 +42,7 @@ def _never_awaits(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     scope = body_scope(info)
     may_block = False
     raised: set[int] = set()
-    for node in own_body(mod, info.node):
+    for node in function_facts(mod, info).body:
         if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
             return
         if isinstance(node, ast.comprehension) and node.is_async:

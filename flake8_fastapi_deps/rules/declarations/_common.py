@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ...memo import Slot
 from ...model import FunctionInfo
-from .._shared import marker_functions
+from ...facts.functions import marker_functions
 
 if TYPE_CHECKING:
     from ...context import FileContext

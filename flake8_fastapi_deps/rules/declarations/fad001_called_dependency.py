@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
 from ...catalogue import CACHE_DECORATORS, NON_CALLABLE_BUILTINS
-from ...model import is_generator, own_nodes
+from ...facts.functions import function_facts
 from ...names import dotted
 from ...project import ClassSym, FuncSym, Symbol
 from ._common import marker_label
@@ -53,11 +53,10 @@ def _not_callable_reason(ctx: FileContext, sym: Optional[Symbol]) -> Optional[st
     if not isinstance(sym, FuncSym) or sym.info.cls is not None:
         return None
     node = sym.node
-    for deco in node.decorator_list:
-        name = project.canonical(sym.module, deco.func if isinstance(deco, ast.Call) else deco)
-        if name not in CACHE_DECORATORS:
-            return None  # an unknown decorator may return anything
-    if is_generator(node):
+    facts = function_facts(sym.module, sym.info)
+    if any(name not in CACHE_DECORATORS for name in facts.decorators(project)):
+        return None  # an unknown decorator may return anything
+    if facts.is_generator:
         kind = "an async generator" if isinstance(node, ast.AsyncFunctionDef) else "a generator"
         return f"{node.name} is {kind} function"
     if isinstance(node, ast.AsyncFunctionDef):
@@ -71,7 +70,7 @@ def _returns_non_callable(ctx: FileContext, sym: FuncSym) -> bool:
     node = sym.node
     if node.returns is not None:
         return _type_not_callable(ctx, sym, node.returns)
-    returns = [n for n in own_nodes(node) if isinstance(n, ast.Return)]
+    returns = [n for n in function_facts(sym.module, sym.info).body if isinstance(n, ast.Return)]
     if not returns:
         return False  # falls off the end: FastAPI then uses the annotation; leave it
     return all(n.value is not None and _value_not_callable(ctx, sym, n.value) for n in returns)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Optional
 from ...base import Finding, Rule, finding
 from ...names import dotted
 from ...project import FuncSym, ParamDecl, Symbol
-from .._shared import may_name_plain_function
+from ...facts.functions import may_name_plain_function
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
-from ...facts.yield_flow import WITH_TYPES
+from ...facts.raises import WITH_TYPES
 from ...model import FunctionInfo, FunctionNode, keyword, own_nodes
 from ...names import dotted
-from .._shared import own_calls
+from ...facts.functions import function_facts
 from ._common import external, pooled_names
 from ...catalogue import (
     CACHING_DECORATOR_TAILS,
@@ -40,7 +40,7 @@ RULE = Rule(
 def check(ctx: FileContext) -> Iterator[Finding]:
     pooled = pooled_names(ctx)
     for info in ctx.request_functions():
-        calls = own_calls(ctx.module, info.node)
+        calls = function_facts(ctx.module, info).calls
         if calls:
             yield from _pooled_per_request(ctx, info, calls, pooled)
 

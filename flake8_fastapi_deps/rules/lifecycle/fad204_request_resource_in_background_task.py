@@ -11,11 +11,12 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...facts.yield_flow import SCOPE_TYPES, TRY_TYPES, WITH_TYPES, yield_sites
-from ...model import FunctionInfo, is_generator, keyword, nodes_within
+from ...facts.raises import SCOPE_TYPES, TRY_TYPES, WITH_TYPES
+from ...facts.yield_flow import yield_sites
+from ...model import FunctionInfo, keyword, nodes_within
 from ...nodes import walk
 from ...project import ClassSym, FuncSym, ParamDecl
-from .._shared import own_calls
+from ...facts.functions import function_facts
 from ._common import background_task_calls, param_type_name
 from ...catalogue import LIVE_RESOURCE_TYPES, PLAIN_DATA_TYPES
 
@@ -32,7 +33,7 @@ RULE = Rule(
 
 def check(ctx: FileContext) -> Iterator[Finding]:
     for info in ctx.request_functions():
-        calls = own_calls(ctx.module, info.node)
+        calls = function_facts(ctx.module, info).calls
         if calls:
             yield from _task_arguments(ctx, info, calls)
 
@@ -62,7 +63,7 @@ def _request_scoped(ctx: FileContext, arg: ast.Name, decl: ParamDecl) -> Iterato
         function_scope = isinstance(scope_kw, ast.Constant) and scope_kw.value == "function"
         dep = _dependency_callable(ctx, decl)
         if isinstance(dep, FuncSym):
-            if is_generator(dep.node):
+            if function_facts(dep.module, dep.info).is_generator:
                 if yields_managed_resource(ctx, dep, 0):
                     source = f"from {dep.info.name}()"
             else:
@@ -140,8 +141,10 @@ def yields_managed_resource(ctx: FileContext, dep: FuncSym, depth: int) -> bool:
 
 def _delegates_to_managed(ctx: FileContext, dep: FuncSym, call: ast.Call, depth: int) -> bool:
     inner = ctx.project.resolve(dep.module, call.func, dep.info.parents + (dep.node,))
-    return isinstance(inner, FuncSym) and is_generator(inner.node) and yields_managed_resource(
-        ctx, inner, depth + 1
+    return (
+        isinstance(inner, FuncSym)
+        and function_facts(inner.module, inner.info).is_generator
+        and yields_managed_resource(ctx, inner, depth + 1)
     )
 
 

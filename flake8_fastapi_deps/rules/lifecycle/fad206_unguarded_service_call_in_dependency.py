@@ -11,10 +11,11 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...facts.yield_flow import TRY_TYPES, WITH_TYPES, always_raises, child_blocks, header_exprs
-from ...model import FunctionInfo, FunctionNode, Scope, nodes_within, own_nodes
+from ...facts.raises import TRY_TYPES, WITH_TYPES, always_raises
+from ...facts.yield_flow import child_blocks, header_exprs
+from ...model import FunctionInfo, FunctionNode, Scope, nodes_within
 from ...names import dotted
-from .._shared import own_calls
+from ...facts.functions import function_facts
 from ._common import external, only_reraises, param_type_name, pooled_names
 from ...catalogue import (
     ACQUIRE_METHODS,
@@ -46,7 +47,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     for info in ctx.request_functions():
         if not ctx.is_dependency(info):
             continue
-        calls = own_calls(ctx.module, info.node)
+        calls = function_facts(ctx.module, info).calls
         if calls:
             yield from _unguarded_service_calls(ctx, info, calls, pooled)
 
@@ -109,7 +110,7 @@ def _client_names(ctx: FileContext, info: FunctionInfo, pooled: dict[str, str]) 
             return False
         return _is_client(ctx, expr, names, scope, requests)
 
-    for sub in own_nodes(info.node):
+    for sub in function_facts(ctx.module, info).body:
         if isinstance(sub, (ast.Assign, ast.AnnAssign)) and sub.value is not None:
             targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
             if is_source(sub.value):

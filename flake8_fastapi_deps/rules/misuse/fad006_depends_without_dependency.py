@@ -11,7 +11,7 @@ from ...catalogue import TYPING_GENERICS, UNCALLABLE_DEPENDENCY_BUILTINS
 from ...model import ModuleInfo, Scope, annotated_parts, marker_target
 from ...names import ANNOTATED
 from ...project import Project, ValueSym
-from .._shared import marker_call_ids
+from ...facts.functions import marker_call_ids
 from ._common import annotated_aliases, fastapi_markers, label
 
 if TYPE_CHECKING:

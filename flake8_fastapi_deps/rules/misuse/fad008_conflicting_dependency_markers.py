@@ -10,7 +10,7 @@ from ...base import Finding, Rule, finding
 from ...catalogue import ANNOTATED_SOURCES
 from ...model import ModuleInfo, annotated_parts, marker_target
 from ...names import dotted
-from .._shared import marker_call_ids
+from ...facts.functions import marker_call_ids
 from ._common import Marker, annotated_aliases, fastapi_markers, label, may_be_alias
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from ...memo import Slot
 from ...model import FunctionInfo, ModuleInfo, Scope
 from ...names import dotted
 from ...project import ClassSym, ExternalSym, FuncSym, Project, TextFact
-from .._shared import marker_functions
+from ...facts.functions import marker_functions
 
 if TYPE_CHECKING:
     from ...context import FileContext

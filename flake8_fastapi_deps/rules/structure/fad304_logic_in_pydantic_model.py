@@ -21,6 +21,7 @@ from ...catalogue import (
     OPEN_CALLS,
     PROPERTY_DECORATORS,
 )
+from ...facts.functions import function_facts
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -104,7 +105,7 @@ def _io_in(ctx: FileContext, info: FunctionInfo) -> Optional[str]:
     """What I/O the method's own body does ("await", "open()", ...), or None."""
     sessions = _session_names(ctx, info)
     scope = (*info.parents, info.node)
-    for node in own_nodes(info.node):
+    for node in function_facts(ctx.module, info).body:
         if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
             return "await"
         if not isinstance(node, ast.Call):
@@ -148,7 +149,7 @@ def _session_names(ctx: FileContext, info: FunctionInfo) -> set[str]:
         ann = param.annotation
         if ann is not None and _is_session_type(ctx, ann, info.parents):
             found.add(param.arg)
-    for node in own_nodes(info.node):
+    for node in function_facts(ctx.module, info).body:
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 if (
