@@ -132,15 +132,3 @@ def _meaning(project: Project, mod: ModuleInfo, expr: ast.expr, scope: Scope) ->
             name = project.canonical(mod, expr, ())
         found = memo[text] = (name, sym)
     return found
-
-
-def is_builtin(mod: ModuleInfo, expr: ast.expr, name: str, scope: Scope) -> bool:
-    """Is ``expr`` the bare name ``name``, bound neither in ``mod``'s top level,
-    nor by an import anywhere in ``mod``, nor in a function of ``scope``?"""
-    return (
-        isinstance(expr, ast.Name)
-        and expr.id == name
-        and name not in mod.toplevel
-        and name not in mod.imports.names
-        and not bound_in_scope(mod, name, scope)
-    )

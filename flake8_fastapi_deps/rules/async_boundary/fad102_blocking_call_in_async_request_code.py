@@ -17,7 +17,7 @@ from ...model import FunctionInfo, ModuleInfo, Scope, annotated_parts, bound_in_
 from ...nodes import walk
 from ...project import FuncSym, Project
 from ...facts.functions import function_facts
-from ._common import body_scope, external, is_builtin, label, symbol, where
+from ._common import body_scope, external, label, symbol, where
 from ...catalogue import (
     BLOCKING_CALLS,
     BLOCKING_HTTP_CALLS,
@@ -25,6 +25,7 @@ from ...catalogue import (
     SYNC_HTTP_CLIENT_METHODS,
     SYNC_HTTP_CLIENT_TYPES,
 )
+from ...facts.bindings import is_builtin_name
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -169,7 +170,7 @@ def _direct_blocking(
 ) -> Optional[tuple[str, str]]:
     """(label, canonical name) when ``call`` itself blocks, else None."""
     func = call.func
-    if is_builtin(mod, func, "open", scope):
+    if is_builtin_name(mod, func, "open", scope):
         return "open()", "builtins.open"
     name = external(project, mod, func, scope)
     if name is not None:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from ...base import Finding, Rule, finding
 from ...model import FunctionInfo, ModuleInfo, Scope
 from ...facts.functions import function_facts
-from ._common import body_scope, is_builtin, where
+from ._common import body_scope, where
 from ...catalogue import PURE_BUILTINS
+from ...facts.bindings import is_builtin_name
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -61,5 +62,5 @@ def _harmless_call(mod: ModuleInfo, call: ast.Call, scope: Scope) -> bool:
     return (
         isinstance(func, ast.Name)
         and func.id in PURE_BUILTINS
-        and is_builtin(mod, func, func.id, scope)
+        and is_builtin_name(mod, func, func.id, scope)
     )

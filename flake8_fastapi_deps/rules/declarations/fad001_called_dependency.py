@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Optional
 from ...base import Finding, Rule, finding
 from ...catalogue import CACHE_DECORATORS, NON_CALLABLE_BUILTINS
 from ...facts.functions import function_facts
+from ...facts.markers import marker_label
 from ...names import dotted
 from ...project import ClassSym, FuncSym, Symbol
-from ._common import marker_label
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Optional
 
+from ...facts.bindings import is_builtin
 from ...memo import Slot
 from ...model import FunctionInfo, Scope, annotated_parts
 from ...project import ParamDecl, ValueSym
@@ -77,7 +78,7 @@ def param_type_name(ctx: FileContext, decl: ParamDecl) -> Optional[str]:
     if isinstance(ann, ast.Subscript):  # dict[str, Any], List[int]
         ann = ann.value
     if isinstance(ann, ast.Name) and ann.id in PLAIN_DATA_BUILTINS:
-        if ann.id not in module.toplevel and ann.id not in module.imports.names:
+        if is_builtin(module, ann.id, scope):
             return f"builtins.{ann.id}"
     if not isinstance(ann, (ast.Name, ast.Attribute)):
         return None

@@ -14,10 +14,6 @@ from ...names import ANNOTATED, MARKERS, dotted
 from ...project import Project, ValueSym
 
 
-def label(name: Optional[str]) -> str:
-    return "Security" if name == "fastapi.Security" else "Depends"
-
-
 def is_marker(mod: ModuleInfo, expr: ast.expr) -> bool:
     return isinstance(expr, ast.Call) and mod.imports.canonical(expr.func) in MARKERS
 

@@ -12,7 +12,10 @@ from ...model import ModuleInfo, Scope, annotated_parts, marker_target
 from ...names import ANNOTATED
 from ...project import Project, ValueSym
 from ...facts.functions import marker_call_ids
-from ._common import annotated_aliases, fastapi_markers, label
+from ...facts.bindings import is_builtin
+from ...facts.markers import marker_label
+from ...facts.markers import subscript_items
+from ._common import annotated_aliases, fastapi_markers
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -64,7 +67,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 project, mod, implicit, info.parents
             )
             if why is not None:
-                marker = label(mod.imports.canonical(used.func))
+                marker = marker_label(mod.imports.canonical(used.func))
                 yield finding(used, RULE, marker=marker, param=param.arg, why=why)
     for name, value in annotated_aliases(mod):
         markers = fastapi_markers(project, mod, value)
@@ -76,7 +79,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         why = _uncallable(project, mod, parts[0], ())
         if why is not None:
-            marker = label(mod.imports.canonical(last.func))
+            marker = marker_label(mod.imports.canonical(last.func))
             yield finding(last, RULE, marker=marker, param=name, why=why)
 
 
@@ -113,7 +116,7 @@ def _uncallable(
         if name == "typing.Optional":
             return "Optional[...] is not a class"
         if name == "typing.Union":
-            if any(_is_none(m) for m in _subscript_items(expr)):
+            if any(_is_none(m) for m in subscript_items(expr)):
                 return "Union[..., None] is not a class"
             return None
         if name in TYPING_GENERICS:
@@ -121,12 +124,12 @@ def _uncallable(
         if (
             isinstance(expr.value, ast.Name)
             and expr.value.id in UNCALLABLE_DEPENDENCY_BUILTINS
-            and not _shadows_builtin(mod, expr.value.id, scope)
+            and is_builtin(mod, expr.value.id, scope)
         ):
             return f"{expr.value.id}[...] is a builtin type"
         return None
     if isinstance(expr, ast.Name):
-        if expr.id in UNCALLABLE_DEPENDENCY_BUILTINS and not _shadows_builtin(mod, expr.id, scope):
+        if expr.id in UNCALLABLE_DEPENDENCY_BUILTINS and is_builtin(mod, expr.id, scope):
             return f"{expr.id} is a builtin type"
     if isinstance(expr, (ast.Name, ast.Attribute)):
         if _typing(mod.imports.canonical(expr)) == "typing.Any":
@@ -141,12 +144,6 @@ def _typing(name: Optional[str]) -> Optional[str]:
     if name is not None and name.startswith("typing_extensions."):
         return "typing." + name[len("typing_extensions."):]
     return name
-
-
-def _shadows_builtin(mod: ModuleInfo, name: str, scope: Scope) -> bool:
-    if name in mod.toplevel or name in mod.imports.names:
-        return True
-    return any(name in mod.assignments.get(id(func), ()) for func in scope)
 
 
 def _parse_string(text: str) -> Optional[ast.expr]:
@@ -166,13 +163,6 @@ def _union_members(expr: ast.expr) -> list[ast.expr]:
         else:
             members.append(node)
     return members
-
-
-def _subscript_items(expr: ast.Subscript) -> list[ast.expr]:
-    inner = expr.slice
-    if isinstance(inner, ast.Index):  # pragma: no cover - Python 3.8 shape
-        inner = inner.value  # type: ignore[attr-defined]
-    return list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
 
 
 def _is_none(expr: ast.expr) -> bool:

@@ -11,7 +11,8 @@ from ...catalogue import ANNOTATED_SOURCES
 from ...model import ModuleInfo, annotated_parts, marker_target
 from ...names import dotted
 from ...facts.functions import marker_call_ids
-from ._common import Marker, annotated_aliases, fastapi_markers, label, may_be_alias
+from ...facts.markers import marker_label
+from ._common import Marker, annotated_aliases, fastapi_markers, may_be_alias
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -47,10 +48,10 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             markers = fastapi_markers(project, mod, param.annotation)
             if marker_default and markers:
                 assert isinstance(default, ast.Call)
-                default_label = label(mod.imports.canonical(default.func))
+                default_label = marker_label(mod.imports.canonical(default.func))
                 first = markers[-1]
                 inner = (
-                    label(first.module.imports.canonical(first.call.func))
+                    marker_label(first.module.imports.canonical(first.call.func))
                     if first.kind == "dep"
                     else dotted(first.call.func) or "a marker"
                 )
@@ -109,7 +110,7 @@ def _dropped_markers(
     dropped = [m for m in markers[:-1] if m.kind == "dep"]
     first = dropped[0].call
     dep_text = dotted(marker_target(first) or first.func) if marker_target(first) else ""
-    shown = f"{label(dropped[0].module.imports.canonical(first.func))}({dep_text or ''})"
+    shown = f"{marker_label(dropped[0].module.imports.canonical(first.func))}({dep_text or ''})"
     yield finding(
         last.call,
         RULE,

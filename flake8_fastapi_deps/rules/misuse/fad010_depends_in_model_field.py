@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
 from ...catalogue import FIELD_MODEL_BASES
+from ...facts.markers import marker_label
 from ...memo import Slot
 from ...model import ModuleInfo, def_key
 from ...project import ClassSym, ExternalSym, Project, read_source
-from ._common import is_marker, label
+from ._common import is_marker
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -66,7 +67,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 RULE,
                 model=cls.name,
                 field=field_name,
-                marker=label(mod.imports.canonical(value.func)),
+                marker=marker_label(mod.imports.canonical(value.func)),
             )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...model import FunctionInfo, FunctionNode, Scope, iter_params, own_nodes
+from ...model import FunctionInfo, FunctionNode, Scope, own_nodes
 from ...options import Options
 from ...project import Project
 from ._common import PROJECT_TEXT, model_kind
@@ -22,6 +22,7 @@ from ...catalogue import (
     PROPERTY_DECORATORS,
 )
 from ...facts.functions import function_facts
+from ...facts.bindings import is_builtin
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -111,7 +112,7 @@ def _io_in(ctx: FileContext, info: FunctionInfo) -> Optional[str]:
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        if isinstance(func, ast.Name) and func.id == "open" and _is_builtin(ctx, info, "open"):
+        if isinstance(func, ast.Name) and func.id == "open" and is_builtin(ctx.module, "open", scope):
             return "open()"
         if isinstance(func, ast.Attribute):
             receiver = func.value
@@ -127,18 +128,6 @@ def _io_in(ctx: FileContext, info: FunctionInfo) -> Optional[str]:
         if name in OPEN_CALLS:
             return f"{name}()"
     return None
-
-
-def _is_builtin(ctx: FileContext, info: FunctionInfo, name: str) -> bool:
-    mod = ctx.module
-    if name in mod.toplevel or name in mod.imports.names:
-        return False
-    for func in (*info.parents, info.node):
-        if name in mod.assignments.get(id(func), ()) or any(
-            p.arg == name for p, _ in iter_params(func)
-        ):
-            return False
-    return True
 
 
 def _session_names(ctx: FileContext, info: FunctionInfo) -> set[str]:

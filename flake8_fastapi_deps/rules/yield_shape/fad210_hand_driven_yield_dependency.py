@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
 from ...catalogue import BUILTIN_NEXT, DUNDER_NEXT
+from ...facts.bindings import is_builtin
 from ...facts.yield_flow import is_yield_dependency, yield_dependencies
-from ...model import BLOCK_FIELDS, ModuleInfo, Scope, bound_in_scope, lines_holding
+from ...model import BLOCK_FIELDS, Scope, lines_holding
 from ...names import dotted
 from ...project import FuncSym, Symbol, ValueSym
 
@@ -93,7 +94,7 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
         func = call.func
         inner: Optional[ast.expr] = None
         if isinstance(func, ast.Name) and func.id in BUILTIN_NEXT and call.args:
-            if _is_builtin(mod, func.id, scope):
+            if is_builtin(mod, func.id, scope):
                 inner = call.args[0]
         elif isinstance(func, ast.Attribute) and func.attr in DUNDER_NEXT:
             inner = func.value
@@ -194,10 +195,3 @@ def _yield_dependency_called(ctx: FileContext, call: ast.Call, scope: Scope) -> 
     if isinstance(sym, FuncSym) and is_yield_dependency(ctx.project, sym.module, sym.info):
         return sym.info.name
     return None
-
-
-def _is_builtin(mod: ModuleInfo, name: str, scope: Scope) -> bool:
-    """Is ``name`` the builtin: bound nowhere in the module nor in the enclosing functions?"""
-    if name in mod.toplevel or name in mod.imports.names or name in mod.assignments.get(0, {}):
-        return False
-    return not bound_in_scope(mod, name, scope)
