@@ -9,11 +9,6 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ...memo import Slot
-from ...model import FunctionInfo, ModuleInfo, Scope, bound_in_scope
-from ...names import dotted
-from ...options import Options
-from ...project import ClassSym, ExternalSym, FuncSym, Project, Symbol, ValueSym
 from ...catalogue import (
     BACKGROUND_TASK_TYPES,
     BLOCKING_CALLS,
@@ -29,6 +24,11 @@ from ...catalogue import (
     SYNC_SESSION_TYPES,
     UNION_TYPES,
 )
+from ...memo import Slot
+from ...model import FunctionInfo, ModuleInfo, Scope, bound_in_scope
+from ...names import dotted
+from ...options import Options
+from ...project import ClassSym, ExternalSym, FuncSym, Project, Symbol, ValueSym
 
 if TYPE_CHECKING:
     from ...context import FileContext

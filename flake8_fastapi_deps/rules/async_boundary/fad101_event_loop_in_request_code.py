@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
-from ...model import FunctionInfo, ModuleInfo, Scope
-from ...facts.functions import function_facts
-from ._common import body_scope, external, label, where
 from ...catalogue import GET_LOOP, LOOP_RUNNERS, NEW_LOOP, RUNNING_LOOP, SET_LOOP
+from ...facts.functions import function_facts
+from ...model import FunctionInfo, ModuleInfo, Scope
+from ._common import body_scope, external, label, where
 
 if TYPE_CHECKING:
     from ...context import FileContext

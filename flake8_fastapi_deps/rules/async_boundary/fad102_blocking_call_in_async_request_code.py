@@ -12,12 +12,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...memo import Slot
-from ...model import FunctionInfo, ModuleInfo, Scope, annotated_parts, bound_in_scope
-from ...nodes import walk
-from ...project import FuncSym, Project
-from ...facts.functions import function_facts
-from ._common import body_scope, external, label, symbol, where
 from ...catalogue import (
     BLOCKING_CALLS,
     BLOCKING_HTTP_CALLS,
@@ -26,6 +20,12 @@ from ...catalogue import (
     SYNC_HTTP_CLIENT_TYPES,
 )
 from ...facts.bindings import is_builtin_name
+from ...facts.functions import function_facts
+from ...memo import Slot
+from ...model import FunctionInfo, ModuleInfo, Scope, annotated_parts, bound_in_scope
+from ...nodes import walk
+from ...project import FuncSym, Project
+from ._common import body_scope, external, label, symbol, where
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -12,11 +12,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...model import FunctionInfo, ModuleInfo, Scope, annotated_parts
-from ...names import dotted
-from ...project import ClassSym, ExternalSym, FuncSym, ValueSym
-from ...facts.functions import function_facts
-from ._common import body_scope, external, head, label, symbol, where
 from ...catalogue import (
     BACKGROUND_TASK_TYPES,
     ITERATOR_TYPES,
@@ -25,6 +20,11 @@ from ...catalogue import (
     SYNC_SESSION_TYPES,
     UNION_TYPES,
 )
+from ...facts.functions import function_facts
+from ...model import FunctionInfo, ModuleInfo, Scope, annotated_parts
+from ...names import dotted
+from ...project import ClassSym, ExternalSym, FuncSym, ValueSym
+from ._common import body_scope, external, head, label, symbol, where
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
-from ...model import FunctionInfo, ModuleInfo, Scope
-from ...facts.functions import function_facts
-from ._common import body_scope, where
 from ...catalogue import PURE_BUILTINS
 from ...facts.bindings import is_builtin_name
+from ...facts.functions import function_facts
+from ...model import FunctionInfo, ModuleInfo, Scope
+from ._common import body_scope, where
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...facts.functions import marker_functions
 from ...memo import Slot
 from ...model import FunctionInfo
-from ...facts.functions import marker_functions
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -6,10 +6,6 @@ import ast
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Optional
 
-from ...facts.bindings import is_builtin
-from ...memo import Slot
-from ...model import FunctionInfo, Scope, annotated_parts
-from ...project import ParamDecl, ValueSym
 from ...catalogue import (
     BACKGROUND_TASKS,
     BACKGROUND_TASK_TAILS,
@@ -19,6 +15,10 @@ from ...catalogue import (
     POOLED,
     TASKS_TAILS,
 )
+from ...facts.bindings import is_builtin
+from ...memo import Slot
+from ...model import FunctionInfo, Scope, annotated_parts
+from ...project import ParamDecl, ValueSym
 
 if TYPE_CHECKING:
     from ...context import FileContext

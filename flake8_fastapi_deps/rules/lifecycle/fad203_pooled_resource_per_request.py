@@ -12,11 +12,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
-from ...facts.raises import WITH_TYPES
-from ...model import FunctionInfo, FunctionNode, keyword, own_nodes
-from ...names import dotted
-from ...facts.functions import function_facts
-from ._common import external, pooled_names
 from ...catalogue import (
     CACHING_DECORATOR_TAILS,
     CLOSABLE,
@@ -25,6 +20,11 @@ from ...catalogue import (
     SHARED_POOL_KEYWORDS,
     name_tails,
 )
+from ...facts.functions import function_facts
+from ...facts.raises import WITH_TYPES
+from ...model import FunctionInfo, FunctionNode, keyword, own_nodes
+from ...names import dotted
+from ._common import external, pooled_names
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -11,14 +11,14 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import LIVE_RESOURCE_TYPES, PLAIN_DATA_TYPES
+from ...facts.functions import function_facts
 from ...facts.raises import SCOPE_TYPES, TRY_TYPES, WITH_TYPES
 from ...facts.yield_flow import yield_sites
 from ...model import FunctionInfo, keyword, nodes_within
 from ...nodes import walk
 from ...project import ClassSym, FuncSym, ParamDecl
-from ...facts.functions import function_facts
 from ._common import background_task_calls, param_type_name
-from ...catalogue import LIVE_RESOURCE_TYPES, PLAIN_DATA_TYPES
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
+from ...facts.functions import function_facts
 from ...facts.raises import TRY_TYPES
 from ...facts.yield_flow import catches_route_errors
 from ...model import FunctionNode, Scope, keyword, own_nodes
 from ...project import FuncSym
-from ...facts.functions import function_facts
 from ._common import background_task_calls, only_reraises
 
 if TYPE_CHECKING:

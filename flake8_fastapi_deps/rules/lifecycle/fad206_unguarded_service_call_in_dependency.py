@@ -11,12 +11,6 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...facts.raises import TRY_TYPES, WITH_TYPES, always_raises
-from ...facts.yield_flow import child_blocks, header_exprs
-from ...model import FunctionInfo, FunctionNode, Scope, nodes_within
-from ...names import dotted
-from ...facts.functions import function_facts
-from ._common import external, only_reraises, param_type_name, pooled_names
 from ...catalogue import (
     ACQUIRE_METHODS,
     CONNECT_FUNCTIONS,
@@ -26,6 +20,12 @@ from ...catalogue import (
     SERVICE_METHODS,
     name_tails,
 )
+from ...facts.functions import function_facts
+from ...facts.raises import TRY_TYPES, WITH_TYPES, always_raises
+from ...facts.yield_flow import child_blocks, header_exprs
+from ...model import FunctionInfo, FunctionNode, Scope, nodes_within
+from ...names import dotted
+from ._common import external, only_reraises, param_type_name, pooled_names
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
 from ...catalogue import TYPING_GENERICS, UNCALLABLE_DEPENDENCY_BUILTINS
+from ...facts.bindings import is_builtin
+from ...facts.functions import marker_call_ids
+from ...facts.markers import marker_label
+from ...facts.markers import subscript_items
 from ...model import ModuleInfo, Scope, annotated_parts, marker_target
 from ...names import ANNOTATED
 from ...project import Project, ValueSym
-from ...facts.functions import marker_call_ids
-from ...facts.bindings import is_builtin
-from ...facts.markers import marker_label
-from ...facts.markers import subscript_items
 from ._common import annotated_aliases, fastapi_markers
 
 if TYPE_CHECKING:

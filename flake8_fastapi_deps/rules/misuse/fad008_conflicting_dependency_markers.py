@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
 from ...catalogue import ANNOTATED_SOURCES
-from ...model import ModuleInfo, annotated_parts, marker_target
-from ...names import dotted
 from ...facts.functions import marker_call_ids
 from ...facts.markers import marker_label
+from ...model import ModuleInfo, annotated_parts, marker_target
+from ...names import dotted
 from ._common import Marker, annotated_aliases, fastapi_markers, may_be_alias
 
 if TYPE_CHECKING:

@@ -24,11 +24,11 @@ from ...catalogue import (
     STARLETTE_ROUTES,
     TRANSPARENT_DECORATORS,
 )
+from ...facts.functions import marker_functions
 from ...memo import Slot
 from ...model import FunctionInfo, ModuleInfo, Scope
 from ...names import dotted
 from ...project import ClassSym, ExternalSym, FuncSym, Project, TextFact
-from ...facts.functions import marker_functions
 
 if TYPE_CHECKING:
     from ...context import FileContext

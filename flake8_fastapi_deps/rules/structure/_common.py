@@ -6,9 +6,6 @@ import ast
 import re
 from typing import TYPE_CHECKING, Optional
 
-from ...memo import Slot
-from ...model import ModuleInfo, Scope, keyword
-from ...project import ClassSym, ExternalSym, Project, Symbol, ValueSym
 from ...catalogue import (
     APP_CLASSES,
     DECLARATIVE_BASES,
@@ -17,6 +14,9 @@ from ...catalogue import (
     ROUTER_CALL_NAMES,
     SQLMODEL_BASES,
 )
+from ...memo import Slot
+from ...model import ModuleInfo, Scope, keyword
+from ...project import ClassSym, ExternalSym, Project, Symbol, ValueSym
 
 if TYPE_CHECKING:
     from ...context import FileContext

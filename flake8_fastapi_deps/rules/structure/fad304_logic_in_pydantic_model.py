@@ -7,10 +7,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...model import FunctionInfo, FunctionNode, Scope, own_nodes
-from ...options import Options
-from ...project import Project
-from ._common import PROJECT_TEXT, model_kind
 from ...catalogue import (
     DB_SESSION_METHODS,
     DB_SESSION_TYPES,
@@ -21,8 +17,12 @@ from ...catalogue import (
     OPEN_CALLS,
     PROPERTY_DECORATORS,
 )
-from ...facts.functions import function_facts
 from ...facts.bindings import is_builtin
+from ...facts.functions import function_facts
+from ...model import FunctionInfo, FunctionNode, Scope, own_nodes
+from ...options import Options
+from ...project import Project
+from ._common import PROJECT_TEXT, model_kind
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import HARMLESS_APP_CALLS, HARMLESS_BUILTINS
+from ...facts.functions import function_facts
 from ...memo import Slot
 from ...model import ModuleInfo, Scope, iter_params, keyword, own_nodes
 from ...names import dotted
 from ...nodes import walk
 from ...project import ClassSym, ExternalSym, FuncSym, read_source
 from ._common import PROJECT_TEXT, creations
-from ...catalogue import HARMLESS_APP_CALLS, HARMLESS_BUILTINS
-from ...facts.functions import function_facts
 
 if TYPE_CHECKING:
     from ...context import FileContext

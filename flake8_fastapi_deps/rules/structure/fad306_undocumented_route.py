@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import HTTP_EXCEPTION, STATUS_MODULES
 from ...memo import Slot
 from ...model import FunctionInfo, ModuleInfo, Scope, iter_params, keyword, own_nodes
 from ...project import ClassSym, Project, Route, ValueSym
 from ._common import PROJECT_TEXT
-from ...catalogue import HTTP_EXCEPTION, STATUS_MODULES
 
 if TYPE_CHECKING:
     from ...context import FileContext
