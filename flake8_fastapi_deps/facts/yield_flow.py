@@ -49,61 +49,25 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
+from ..catalogue import (
+    BROAD_EXCEPTIONS,
+    LOG_METHODS,
+    NO_RETURN_CALLS,
+    NOT_DEPENDENCY_DECORATORS,
+    RELEASE_NAMES,
+)
 from ..memo import Slot
-from ..model import FunctionInfo, FunctionNode, ModuleInfo, Scope, is_generator, nodes_within
-from ..names import dotted
+from ..model import FunctionInfo, FunctionNode, ModuleInfo, Scope, nodes_within
 from ..nodes import children
 from ..project import FuncSym, Project
 from ._yield_paths import PathCount
+from .functions import function_facts
+from .raises import LOOP_TYPES, SCOPE_TYPES, TRY_TYPES, WITH_TYPES, NoReturnTest, always_raises
 
 if TYPE_CHECKING:
     from ..context import FileContext
-
-TRY_TYPES: tuple[type[ast.stmt], ...] = (ast.Try,) + (
-    (getattr(ast, "TryStar"),) if hasattr(ast, "TryStar") else ()
-)
-WITH_TYPES = (ast.With, ast.AsyncWith)
-LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
-SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-# nodes that hold statements (match_case exists from Python 3.10)
-_BLOCK_NODES: tuple[type[ast.AST], ...] = (ast.stmt, ast.excepthandler) + (
-    (getattr(ast, "match_case"),) if hasattr(ast, "match_case") else ()
-)
-
-# Generators that are context managers or fixtures, never FastAPI dependencies.
-_NOT_DEPENDENCY_DECORATORS = frozenset(
-    {
-        "contextlib.contextmanager",
-        "contextlib.asynccontextmanager",
-        "pytest.fixture",
-        "pytest_asyncio.fixture",
-    }
-)
-_BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException"})
-# Return annotations of a function that never returns.
-_NO_RETURN_TYPES = frozenset(
-    {"typing.NoReturn", "typing.Never", "typing_extensions.NoReturn", "typing_extensions.Never"}
-)
-# Calls that never return.
-NO_RETURN_CALLS = frozenset({"sys.exit", "os._exit", "os.abort", "pytest.fail", "pytest.skip"})
-# Calls that release a resource: what FAD201 calls cleanup.  Other code after a
-# yield (logging, bookkeeping, success-only side effects) is taken as deliberate.
-_RELEASE_NAMES = frozenset(
-    {
-        "close", "aclose", "close_all", "closeall", "release", "dispose", "commit",
-        "rollback", "shutdown", "disconnect", "terminate", "cleanup", "clean_up",
-        "teardown", "tear_down", "stop", "reset", "unlock", "unlink", "remove",
-        "rmtree", "kill", "cancel", "detach", "free", "putconn", "exit", "aexit",
-        "exit__", "aexit__", "end", "finish", "expunge_all", "invalidate",
-    }
-)
-# Calls known to return: a branch ending in one of these really falls through.
-_LOG_METHODS = frozenset(
-    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"}
-)
-
 
 # ----------------------------------------------------------------------------- what is one
 
@@ -113,14 +77,12 @@ def is_yield_dependency(project: Project, mod: ModuleInfo, info: FunctionInfo) -
 
     See the module docstring for the decorator rule.
     """
-    node = info.node
-    if not project.is_dependency(mod, info) or not is_generator(node):
+    if not project.is_dependency(mod, info):
         return False
-    for deco in node.decorator_list:
-        target = deco.func if isinstance(deco, ast.Call) else deco
-        if project.canonical(mod, target, info.parents) in _NOT_DEPENDENCY_DECORATORS:
-            return False
-    return True
+    facts = function_facts(mod, info)
+    return facts.is_generator and not any(
+        name in NOT_DEPENDENCY_DECORATORS for name in facts.decorators(project)
+    )
 
 
 _YIELD_DEPENDENCIES: Slot[list[FunctionInfo]] = Slot("yield_dependencies")
@@ -317,7 +279,7 @@ def catches_route_errors(handler: ast.ExceptHandler) -> bool:
     if kind is None:
         return True
     items = kind.elts if isinstance(kind, ast.Tuple) else [kind]
-    return any(isinstance(i, ast.Name) and i.id in _BROAD_EXCEPTIONS for i in items)
+    return any(isinstance(i, ast.Name) and i.id in BROAD_EXCEPTIONS for i in items)
 
 
 def _releases(stmt: ast.stmt) -> bool:
@@ -330,7 +292,7 @@ def _releases(stmt: ast.stmt) -> bool:
             name = func.attr if isinstance(func, ast.Attribute) else (
                 func.id if isinstance(func, ast.Name) else None
             )
-            if name is None or name.lower().lstrip("_") not in _RELEASE_NAMES:
+            if name is None or name.lower().lstrip("_") not in RELEASE_NAMES:
                 continue
             if name == "reset" and len(node.args) == 1 and not node.keywords:
                 continue  # ContextVar.reset(token): the request's context is discarded anyway
@@ -391,87 +353,9 @@ def first_skipped(site: YieldSite) -> Optional[ast.stmt]:
     return None
 
 
-# ----------------------------------------------------------------------------- always raises
-
-
-NoReturnTest = Callable[[ast.Call], bool]
-
-
-def always_raises(block: Sequence[ast.stmt], no_return: Optional[NoReturnTest] = None) -> bool:
-    """Does every path through ``block`` end in a raise?
-
-    ``no_return`` tells whether a call never returns (a project helper that
-    always raises, :func:`no_return_test`); without it only ``sys.exit`` and
-    the like count.
-    """
-    for stmt in block:
-        if _stmtalways_raises(stmt, no_return):
-            return True
-        if _can_leave(stmt):
-            return False
-    return False
-
-
-def _stmtalways_raises(stmt: ast.stmt, no_return: Optional[NoReturnTest]) -> bool:
-    if isinstance(stmt, ast.Raise):
-        return True
-    if isinstance(stmt, ast.If):
-        return bool(stmt.orelse) and always_raises(stmt.body, no_return) and always_raises(
-            stmt.orelse, no_return
-        )
-    if isinstance(stmt, WITH_TYPES):
-        return always_raises(stmt.body, no_return)
-    if isinstance(stmt, TRY_TYPES):
-        if always_raises(getattr(stmt, "finalbody"), no_return):
-            return True
-        handlers = getattr(stmt, "handlers")
-        return always_raises(getattr(stmt, "body"), no_return) and all(
-            always_raises(h.body, no_return) for h in handlers
-        )
-    if isinstance(stmt, ast.Expr):
-        value = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
-        if isinstance(value, ast.Call):
-            if dotted(value.func) in NO_RETURN_CALLS:
-                return True
-            return no_return is not None and no_return(value)
-    return False
-
-
-def _can_leave(stmt: ast.stmt) -> bool:
-    """Can ``stmt`` leave the enclosing block early (return, or break/continue out of it)?"""
-    stack: list[tuple[ast.AST, bool]] = [(stmt, False)]
-    while stack:
-        node, in_loop = stack.pop()
-        if isinstance(node, ast.Return):
-            return True
-        if isinstance(node, (ast.Break, ast.Continue)) and not in_loop:
-            return True
-        if isinstance(node, SCOPE_TYPES):
-            continue
-        if isinstance(node, LOOP_TYPES):
-            stack.extend((child, True) for child in node.body)
-            stack.extend((child, in_loop) for child in node.orelse)
-            continue
-        for child in children(node):
-            if isinstance(child, _BLOCK_NODES):
-                stack.append((child, in_loop))
-    return False
-
-
 def never_returns(project: Project, sym: FuncSym) -> bool:
-    """Does calling ``sym`` never return: annotated ``NoReturn``/``Never``, or its body always raises?
-
-    The annotation may be a string (``-> "NoReturn"``).  The body is judged by
-    :func:`always_raises` alone (no look into the helpers it calls).
-    """
-    returns = sym.node.returns
-    if returns is not None:
-        if isinstance(returns, ast.Constant) and isinstance(returns.value, str):
-            if returns.value.rsplit(".", 1)[-1] in ("NoReturn", "Never"):
-                return True
-        elif project.canonical(sym.module, returns, sym.info.parents) in _NO_RETURN_TYPES:
-            return True
-    return always_raises(sym.node.body)
+    """Does calling ``sym`` never return (:func:`~.raises.body_never_returns`, kept per function)?"""
+    return function_facts(sym.module, sym.info).never_returns(project)
 
 
 def no_return_test(project: Project, module: ModuleInfo, scope: Scope) -> NoReturnTest:
@@ -497,7 +381,7 @@ def _may_not_return(ctx: FileContext, stmt: ast.stmt, scope: Scope) -> bool:
     if not isinstance(value, ast.Call):
         return False
     func = value.func
-    if isinstance(func, ast.Attribute) and func.attr in _LOG_METHODS:
+    if isinstance(func, ast.Attribute) and func.attr in LOG_METHODS:
         return False
     if isinstance(func, ast.Name) and func.id == "print" and func.id not in ctx.module.toplevel:
         return False

@@ -7,7 +7,7 @@ declared) and only at each function's own body: a nested ``def`` or ``lambda``
 is not run by FastAPI, and a function passed to ``run_in_threadpool`` is not
 called on the loop.
 
-One module per code; the names they know are in :mod:`._names`, the name
+One module per code; the names they know are in :mod:`...catalogue`, the name
 resolution they share in :mod:`._common`.
 """
 
@@ -17,13 +17,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding
+from ...catalogue import BLOCKING_CALLS, SYNC_SESSION_TYPES
 from . import (
     fad101_event_loop_in_request_code,
     fad102_blocking_call_in_async_request_code,
     fad103_sync_session_in_async_request_code,
     fad104_async_request_code_without_await,
 )
-from ._names import BLOCKING_CALLS, SYNC_SESSION_TYPES
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -9,15 +9,9 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
-from ...memo import Slot
-from ...model import FunctionInfo, ModuleInfo, Scope, bound_in_scope
-from ...names import dotted
-from ...options import Options
-from ...project import ClassSym, ExternalSym, FuncSym, Project, Symbol, ValueSym
-from ._names import (
-    BACKGROUND_TASKS,
+from ...catalogue import (
+    BACKGROUND_TASK_TYPES,
     BLOCKING_CALLS,
-    CLIENT_TYPES,
     GET_LOOP,
     ITERATOR_TYPES,
     LOOP_RUNNERS,
@@ -26,9 +20,15 @@ from ._names import (
     PARTIAL,
     RUNNING_LOOP,
     SET_LOOP,
+    SYNC_HTTP_CLIENT_TYPES,
     SYNC_SESSION_TYPES,
     UNION_TYPES,
 )
+from ...memo import Slot
+from ...model import FunctionInfo, ModuleInfo, Scope, bound_in_scope
+from ...names import dotted
+from ...options import Options
+from ...project import ClassSym, ExternalSym, FuncSym, Project, Symbol, ValueSym
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -90,8 +90,8 @@ def _known_last_parts(options: Options) -> frozenset[str]:
     if found is None:
         names = (
             BLOCKING_CALLS | LOOP_RUNNERS | NEW_LOOP | GET_LOOP | RUNNING_LOOP | SET_LOOP
-            | CLIENT_TYPES | SYNC_SESSION_TYPES | ITERATOR_TYPES | UNION_TYPES | OFFLOADERS
-            | BACKGROUND_TASKS | {PARTIAL}
+            | SYNC_HTTP_CLIENT_TYPES | SYNC_SESSION_TYPES | ITERATOR_TYPES | UNION_TYPES | OFFLOADERS
+            | BACKGROUND_TASK_TYPES | {PARTIAL}
             | set(options.blocking_calls) | set(options.sync_session_types)
         )
         found = _LAST_PARTS[options] = frozenset(name.rsplit(".", 1)[-1] for name in names)
@@ -132,15 +132,3 @@ def _meaning(project: Project, mod: ModuleInfo, expr: ast.expr, scope: Scope) ->
             name = project.canonical(mod, expr, ())
         found = memo[text] = (name, sym)
     return found
-
-
-def is_builtin(mod: ModuleInfo, expr: ast.expr, name: str, scope: Scope) -> bool:
-    """Is ``expr`` the bare name ``name``, bound neither in ``mod``'s top level,
-    nor by an import anywhere in ``mod``, nor in a function of ``scope``?"""
-    return (
-        isinstance(expr, ast.Name)
-        and expr.id == name
-        and name not in mod.toplevel
-        and name not in mod.imports.names
-        and not bound_in_scope(mod, name, scope)
-    )

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
+from ...catalogue import GET_LOOP, LOOP_RUNNERS, NEW_LOOP, RUNNING_LOOP, SET_LOOP
+from ...facts.functions import function_facts
 from ...model import FunctionInfo, ModuleInfo, Scope
-from .._shared import own_calls
 from ._common import body_scope, external, label, where
-from ._names import GET_LOOP, LOOP_RUNNERS, NEW_LOOP, RUNNING_LOOP, SET_LOOP
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -42,7 +42,7 @@ def _event_loops(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     sets_loop = False
     candidates: list[tuple[ast.Call, str]] = []
     runs: list[ast.Call] = []
-    for node in own_calls(mod, info.node):
+    for node in function_facts(mod, info).calls:
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "run_until_complete":
             runs.append(node)

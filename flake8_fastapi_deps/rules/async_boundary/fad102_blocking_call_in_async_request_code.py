@@ -12,13 +12,20 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import (
+    BLOCKING_CALLS,
+    BLOCKING_HTTP_CALLS,
+    SLEEP,
+    SYNC_HTTP_CLIENT_METHODS,
+    SYNC_HTTP_CLIENT_TYPES,
+)
+from ...facts.bindings import is_builtin_name
+from ...facts.functions import function_facts
 from ...memo import Slot
 from ...model import FunctionInfo, ModuleInfo, Scope, annotated_parts, bound_in_scope
 from ...nodes import walk
 from ...project import FuncSym, Project
-from .._shared import own_awaited, own_body, own_calls
-from ._common import body_scope, external, is_builtin, label, symbol, where
-from ._names import BLOCKING_CALLS, CLIENT_METHODS, CLIENT_TYPES, HTTP_CALLS, SLEEP
+from ._common import body_scope, external, label, symbol, where
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -48,12 +55,12 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 def _blocking_calls(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     mod = ctx.module
     project = ctx.project
-    calls = own_calls(mod, info.node)
+    calls = function_facts(mod, info).calls
     if not calls:
         return
     scope = body_scope(info)
     place = where(ctx, info)
-    awaited = own_awaited(mod, info.node)
+    awaited = function_facts(mod, info).awaited
     clients = _ClientNames(project, mod, info)
     for call in calls:
         if id(call) in awaited:
@@ -83,7 +90,7 @@ def _fix_for(name: Optional[str], helper: Optional[str]) -> str:
         return f"offload {helper}() with run_in_threadpool"
     if name == SLEEP:
         return "use await asyncio.sleep()"
-    if name in HTTP_CALLS or name in CLIENT_TYPES:
+    if name in BLOCKING_HTTP_CALLS or name in SYNC_HTTP_CLIENT_TYPES:
         return "use httpx.AsyncClient, or def"
     return "use def, or await run_in_threadpool(...)"
 
@@ -107,7 +114,7 @@ class _ClientNames:
     def _with_bindings(self) -> dict[str, list[ast.expr]]:
         if self._with is None:
             self._with = {}
-            for node in own_body(self.mod, self.info.node):
+            for node in function_facts(self.mod, self.info).body:
                 if isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
                     self._with.setdefault(node.optional_vars.id, []).append(node.context_expr)
                 elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -151,10 +158,10 @@ class _ClientNames:
             if parts:
                 expr = parts[0]
             name = external(self.project, self.mod, expr, scope)
-            return name if name in CLIENT_TYPES else None
+            return name if name in SYNC_HTTP_CLIENT_TYPES else None
         if isinstance(expr, ast.Call):
             name = external(self.project, self.mod, expr.func, scope)
-            return name if name in CLIENT_TYPES else None
+            return name if name in SYNC_HTTP_CLIENT_TYPES else None
         return None
 
 
@@ -163,7 +170,7 @@ def _direct_blocking(
 ) -> Optional[tuple[str, str]]:
     """(label, canonical name) when ``call`` itself blocks, else None."""
     func = call.func
-    if is_builtin(mod, func, "open", scope):
+    if is_builtin_name(mod, func, "open", scope):
         return "open()", "builtins.open"
     name = external(project, mod, func, scope)
     if name is not None:
@@ -174,14 +181,14 @@ def _direct_blocking(
         qualified = mod.imports.qualified(func)
         if qualified is not None and qualified in project.options.blocking_calls:
             return _with_name(func, qualified), qualified
-    if isinstance(func, ast.Attribute) and func.attr in CLIENT_METHODS:
+    if isinstance(func, ast.Attribute) and func.attr in SYNC_HTTP_CLIENT_METHODS:
         receiver = func.value
         kind: Optional[str] = None
         if isinstance(receiver, ast.Name):
             kind = clients.client_type(receiver.id)
         elif isinstance(receiver, ast.Call):
             made = external(project, mod, receiver.func, scope)
-            kind = made if made in CLIENT_TYPES else None
+            kind = made if made in SYNC_HTTP_CLIENT_TYPES else None
         if kind is not None:
             short = "requests.Session" if kind.startswith("requests.") else kind
             return f"{label(func)}() ({short}.{func.attr})", kind
@@ -220,7 +227,7 @@ def _runs_body_each_call(sym: FuncSym) -> bool:
             return False
     memo: set[str] = set()
     tested: set[str] = set()
-    for inner in own_body(sym.module, node):
+    for inner in function_facts(sym.module, sym.info).body:
         if isinstance(inner, (ast.Yield, ast.YieldFrom)):
             return False  # calling a generator function runs none of its body
         if isinstance(inner, (ast.Global, ast.Nonlocal)):
@@ -246,7 +253,7 @@ def _blocking_chain(project: Project, sym: FuncSym, budget: int) -> Optional[tup
     mod = sym.module
     scope = body_scope(sym.info)
     clients = _ClientNames(project, mod, sym.info)
-    calls = own_calls(mod, sym.node)
+    calls = function_facts(mod, sym.info).calls
     best: Optional[tuple[str, ...]] = None
     for call in calls:
         direct = _direct_blocking(project, mod, call, scope, clients)

@@ -12,12 +12,19 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import (
+    BACKGROUND_TASK_TYPES,
+    ITERATOR_TYPES,
+    OFFLOADERS,
+    PARTIAL,
+    SYNC_SESSION_TYPES,
+    UNION_TYPES,
+)
+from ...facts.functions import function_facts
 from ...model import FunctionInfo, ModuleInfo, Scope, annotated_parts
 from ...names import dotted
 from ...project import ClassSym, ExternalSym, FuncSym, ValueSym
-from .._shared import own_body
 from ._common import body_scope, external, head, label, symbol, where
-from ._names import BACKGROUND_TASKS, ITERATOR_TYPES, OFFLOADERS, PARTIAL, SYNC_SESSION_TYPES, UNION_TYPES
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -154,7 +161,7 @@ def _blocking_uses(ctx: FileContext, info: FunctionInfo) -> dict[str, bool]:
     scope = body_scope(info)
     used: dict[str, bool] = {}
     awaited_on: set[str] = set()
-    for node in own_body(mod, info.node):
+    for node in function_facts(mod, info).body:
         if isinstance(node, ast.Await):
             first = head(node.value.func if isinstance(node.value, ast.Call) else node.value)
             if first is not None:
@@ -192,4 +199,4 @@ def _hands_over(ctx: FileContext, mod: ModuleInfo, call: ast.Call, scope: Scope)
     if isinstance(func, ast.Attribute) and func.attr in ("run_in_executor", "add_task"):
         return True
     name = external(ctx.project, mod, func, scope)
-    return name in OFFLOADERS or name == PARTIAL or name in BACKGROUND_TASKS
+    return name in OFFLOADERS or name == PARTIAL or name in BACKGROUND_TASK_TYPES

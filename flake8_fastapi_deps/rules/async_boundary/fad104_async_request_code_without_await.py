@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
+from ...catalogue import PURE_BUILTINS
+from ...facts.bindings import is_builtin_name
+from ...facts.functions import function_facts
 from ...model import FunctionInfo, ModuleInfo, Scope
-from .._shared import own_body
-from ._common import body_scope, is_builtin, where
-from ._names import PURE_BUILTINS
+from ._common import body_scope, where
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -42,7 +43,7 @@ def _never_awaits(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     scope = body_scope(info)
     may_block = False
     raised: set[int] = set()
-    for node in own_body(mod, info.node):
+    for node in function_facts(mod, info).body:
         if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
             return
         if isinstance(node, ast.comprehension) and node.is_async:
@@ -61,5 +62,5 @@ def _harmless_call(mod: ModuleInfo, call: ast.Call, scope: Scope) -> bool:
     return (
         isinstance(func, ast.Name)
         and func.id in PURE_BUILTINS
-        and is_builtin(mod, func, func.id, scope)
+        and is_builtin_name(mod, func, func.id, scope)
     )

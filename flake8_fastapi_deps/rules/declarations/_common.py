@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
+from ...facts.functions import marker_functions
 from ...memo import Slot
 from ...model import FunctionInfo
-from .._shared import marker_functions
 
 if TYPE_CHECKING:
     from ...context import FileContext
-
-
-def marker_label(name: Optional[str]) -> str:
-    """How a marker is written in a message: ``Security`` or ``Depends``."""
-    return "Security" if name == "fastapi.Security" else "Depends"
 
 
 _INJECTED: Slot[list[FunctionInfo]] = Slot("fad0_injected")

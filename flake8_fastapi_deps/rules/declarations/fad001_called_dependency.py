@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...model import is_generator, own_nodes
+from ...catalogue import CACHE_DECORATORS, NON_CALLABLE_BUILTINS
+from ...facts.functions import function_facts
+from ...facts.markers import marker_label
 from ...names import dotted
 from ...project import ClassSym, FuncSym, Symbol
-from ._common import marker_label
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -22,14 +23,7 @@ RULE = Rule(
     "The dependency is called inside Depends(...) instead of being passed.",
 )
 
-# Decorators that leave a function's call/return behaviour as written.
-_TRANSPARENT_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
-# Builtins whose instances are never callable.
-_NON_CALLABLE_BUILTINS = frozenset(
-    {"str", "int", "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset",
-     "complex", "bytearray"}
-)
-_NON_CALLABLE_TYPES = _NON_CALLABLE_BUILTINS | {"None"}
+_NON_CALLABLE_TYPES = NON_CALLABLE_BUILTINS | {"None"}
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -59,11 +53,10 @@ def _not_callable_reason(ctx: FileContext, sym: Optional[Symbol]) -> Optional[st
     if not isinstance(sym, FuncSym) or sym.info.cls is not None:
         return None
     node = sym.node
-    for deco in node.decorator_list:
-        name = project.canonical(sym.module, deco.func if isinstance(deco, ast.Call) else deco)
-        if name not in _TRANSPARENT_DECORATORS:
-            return None  # an unknown decorator may return anything
-    if is_generator(node):
+    facts = function_facts(sym.module, sym.info)
+    if any(name not in CACHE_DECORATORS for name in facts.decorators(project)):
+        return None  # an unknown decorator may return anything
+    if facts.is_generator:
         kind = "an async generator" if isinstance(node, ast.AsyncFunctionDef) else "a generator"
         return f"{node.name} is {kind} function"
     if isinstance(node, ast.AsyncFunctionDef):
@@ -77,7 +70,7 @@ def _returns_non_callable(ctx: FileContext, sym: FuncSym) -> bool:
     node = sym.node
     if node.returns is not None:
         return _type_not_callable(ctx, sym, node.returns)
-    returns = [n for n in own_nodes(node) if isinstance(n, ast.Return)]
+    returns = [n for n in function_facts(sym.module, sym.info).body if isinstance(n, ast.Return)]
     if not returns:
         return False  # falls off the end: FastAPI then uses the annotation; leave it
     return all(n.value is not None and _value_not_callable(ctx, sym, n.value) for n in returns)
@@ -106,7 +99,7 @@ def _value_not_callable(ctx: FileContext, sym: FuncSym, value: ast.expr) -> bool
         return True
     if isinstance(value, ast.Call):
         func = value.func
-        if isinstance(func, ast.Name) and func.id in _NON_CALLABLE_BUILTINS:
+        if isinstance(func, ast.Name) and func.id in NON_CALLABLE_BUILTINS:
             return func.id not in sym.module.toplevel and func.id not in sym.module.imports.names
         made = ctx.project.resolve(sym.module, func, sym.info.parents)
         if isinstance(made, ClassSym):

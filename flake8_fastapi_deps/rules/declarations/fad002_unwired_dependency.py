@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
+from ...facts.markers import marker_label
 from ...model import annotated_parts
 from ...names import MARKERS, dotted
 from ...project import FuncSym
-from ._common import injected_functions, marker_label
+from ._common import injected_functions
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...facts.functions import may_name_plain_function
 from ...names import dotted
 from ...project import FuncSym, ParamDecl, Symbol
-from .._shared import may_name_plain_function
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
+from ...facts.markers import marker_label
+from ...facts.markers import class_defines_call
 from ...names import dotted
 from ...project import ClassSym
-from ._common import marker_label
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -31,7 +32,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         if not isinstance(target, (ast.Name, ast.Attribute)):
             continue
         sym = ctx.resolve(target, use.scope)
-        if isinstance(sym, ClassSym) and ctx.project.class_method(sym, "__call__") is not None:
+        if isinstance(sym, ClassSym) and class_defines_call(ctx.project, sym):
             yield finding(
                 target, RULE, marker=marker_label(use.marker), cls=dotted(target) or sym.node.name
             )

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...facts.markers import marker_label
 from ...model import keyword
 from ...names import dotted
 from ...nodes import node_key
 from ...project import ClassSym, ExternalSym, FuncSym, ParamDecl, ValueSym
-from ._common import injected_functions, marker_label
+from ._common import injected_functions
 
 if TYPE_CHECKING:
     from ...context import FileContext

@@ -6,18 +6,19 @@ import ast
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Optional
 
-from ...memo import Slot
-from ...model import FunctionInfo, Scope, annotated_parts
-from ...project import ParamDecl, ValueSym
-from ._names import (
-    BACKGROUND_TASK,
-    BACKGROUND_TASK_TAILS,
+from ...catalogue import (
     BACKGROUND_TASKS,
-    BUILTIN_TYPES,
+    BACKGROUND_TASK_TAILS,
+    BACKGROUND_TASK_TYPES,
     CLIENT,
+    PLAIN_DATA_BUILTINS,
     POOLED,
     TASKS_TAILS,
 )
+from ...facts.bindings import is_builtin
+from ...memo import Slot
+from ...model import FunctionInfo, Scope, annotated_parts
+from ...project import ParamDecl, ValueSym
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -37,10 +38,6 @@ def external(
         return None
     name = ctx.canonical(expr, scope)
     return name if name is not None and name in names else None
-
-
-def name_tails(names: Collection[str]) -> frozenset[str]:
-    return frozenset(n.rsplit(".", 1)[-1] for n in names)
 
 
 def pooled_names(ctx: FileContext) -> dict[str, str]:
@@ -80,8 +77,8 @@ def param_type_name(ctx: FileContext, decl: ParamDecl) -> Optional[str]:
                 ann = side
     if isinstance(ann, ast.Subscript):  # dict[str, Any], List[int]
         ann = ann.value
-    if isinstance(ann, ast.Name) and ann.id in BUILTIN_TYPES:
-        if ann.id not in module.toplevel and ann.id not in module.imports.names:
+    if isinstance(ann, ast.Name) and ann.id in PLAIN_DATA_BUILTINS:
+        if is_builtin(module, ann.id, scope):
             return f"builtins.{ann.id}"
     if not isinstance(ann, (ast.Name, ast.Attribute)):
         return None
@@ -157,7 +154,7 @@ def _task_calls(ctx: FileContext, info: FunctionInfo, calls: list[ast.Call]) -> 
                 receivers = _task_receivers(ctx, info)
             if func.value.id not in receivers:
                 continue
-        elif external(ctx, func, scope, BACKGROUND_TASK, BACKGROUND_TASK_TAILS) is None:
+        elif external(ctx, func, scope, BACKGROUND_TASK_TYPES, BACKGROUND_TASK_TAILS) is None:
             continue
         found.append(sub)
     return found

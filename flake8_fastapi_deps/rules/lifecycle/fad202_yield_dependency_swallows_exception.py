@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
-from ...facts.yield_flow import always_raises, no_return_test, yield_dependencies, yield_flow
+from ...catalogue import NOT_ROUTE_ERRORS
+from ...facts.raises import always_raises
+from ...facts.yield_flow import no_return_test, yield_dependencies, yield_flow
 from ...model import Scope, short_source
 from ...names import dotted
-from ._names import NOT_ROUTE_ERRORS
 
 if TYPE_CHECKING:
     from ...context import FileContext

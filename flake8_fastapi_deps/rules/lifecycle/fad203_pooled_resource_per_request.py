@@ -12,12 +12,19 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
-from ...facts.yield_flow import WITH_TYPES
+from ...catalogue import (
+    CACHING_DECORATOR_TAILS,
+    CLOSABLE,
+    POOLED,
+    POOLED_TAILS,
+    SHARED_POOL_KEYWORDS,
+    name_tails,
+)
+from ...facts.functions import function_facts
+from ...facts.raises import WITH_TYPES
 from ...model import FunctionInfo, FunctionNode, keyword, own_nodes
 from ...names import dotted
-from .._shared import own_calls
-from ._common import external, name_tails, pooled_names
-from ._names import CACHING_DECORATORS, CLOSABLE, POOLED, POOLED_TAILS, SHARED_POOL_KEYWORDS
+from ._common import external, pooled_names
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -33,7 +40,7 @@ RULE = Rule(
 def check(ctx: FileContext) -> Iterator[Finding]:
     pooled = pooled_names(ctx)
     for info in ctx.request_functions():
-        calls = own_calls(ctx.module, info.node)
+        calls = function_facts(ctx.module, info).calls
         if calls:
             yield from _pooled_per_request(ctx, info, calls, pooled)
 
@@ -45,7 +52,7 @@ def _pooled_per_request(
     for deco in node.decorator_list:
         target = deco.func if isinstance(deco, ast.Call) else deco
         name = dotted(target)
-        if name is not None and name.rsplit(".", 1)[-1] in CACHING_DECORATORS:
+        if name is not None and name.rsplit(".", 1)[-1] in CACHING_DECORATOR_TAILS:
             return
     tails = POOLED_TAILS if table is POOLED else name_tails(table)
     scope = info.parents + (node,)

@@ -11,13 +11,14 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...facts.yield_flow import SCOPE_TYPES, TRY_TYPES, WITH_TYPES, yield_sites
-from ...model import FunctionInfo, is_generator, keyword, nodes_within
+from ...catalogue import LIVE_RESOURCE_TYPES, PLAIN_DATA_TYPES
+from ...facts.functions import function_facts
+from ...facts.raises import SCOPE_TYPES, TRY_TYPES, WITH_TYPES
+from ...facts.yield_flow import yield_sites
+from ...model import FunctionInfo, keyword, nodes_within
 from ...nodes import walk
 from ...project import ClassSym, FuncSym, ParamDecl
-from .._shared import own_calls
 from ._common import background_task_calls, param_type_name
-from ._names import PLAIN_DATA_TYPES, SESSION_TYPES
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -32,7 +33,7 @@ RULE = Rule(
 
 def check(ctx: FileContext) -> Iterator[Finding]:
     for info in ctx.request_functions():
-        calls = own_calls(ctx.module, info.node)
+        calls = function_facts(ctx.module, info).calls
         if calls:
             yield from _task_arguments(ctx, info, calls)
 
@@ -62,7 +63,7 @@ def _request_scoped(ctx: FileContext, arg: ast.Name, decl: ParamDecl) -> Iterato
         function_scope = isinstance(scope_kw, ast.Constant) and scope_kw.value == "function"
         dep = _dependency_callable(ctx, decl)
         if isinstance(dep, FuncSym):
-            if is_generator(dep.node):
+            if function_facts(dep.module, dep.info).is_generator:
                 if yields_managed_resource(ctx, dep, 0):
                     source = f"from {dep.info.name}()"
             else:
@@ -71,7 +72,7 @@ def _request_scoped(ctx: FileContext, arg: ast.Name, decl: ParamDecl) -> Iterato
     if type_name is not None and type_name in PLAIN_DATA_TYPES:
         return  # a dict or a string: data, not a connection
     if source is None and not resolved_plain:
-        if type_name is not None and type_name in SESSION_TYPES:
+        if type_name is not None and type_name in LIVE_RESOURCE_TYPES:
             source = "a " + type_name.rsplit(".", 1)[-1]
             if decl.marker is None:
                 function_scope = False
@@ -140,8 +141,10 @@ def yields_managed_resource(ctx: FileContext, dep: FuncSym, depth: int) -> bool:
 
 def _delegates_to_managed(ctx: FileContext, dep: FuncSym, call: ast.Call, depth: int) -> bool:
     inner = ctx.project.resolve(dep.module, call.func, dep.info.parents + (dep.node,))
-    return isinstance(inner, FuncSym) and is_generator(inner.node) and yields_managed_resource(
-        ctx, inner, depth + 1
+    return (
+        isinstance(inner, FuncSym)
+        and function_facts(inner.module, inner.info).is_generator
+        and yields_managed_resource(ctx, inner, depth + 1)
     )
 
 

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
-from ...facts.yield_flow import TRY_TYPES, catches_route_errors
+from ...facts.functions import function_facts
+from ...facts.raises import TRY_TYPES
+from ...facts.yield_flow import catches_route_errors
 from ...model import FunctionNode, Scope, keyword, own_nodes
 from ...project import FuncSym
-from .._shared import own_calls
 from ._common import background_task_calls, only_reraises
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     if not ctx.options.reports(RULE.code):
         return
     for info in ctx.request_functions():
-        calls = own_calls(ctx.module, info.node)
+        calls = function_facts(ctx.module, info).calls
         if not calls:
             continue
         scope = info.parents + (info.node,)
@@ -65,8 +66,8 @@ def _task_is_guarded(ctx: FileContext, sym: FuncSym) -> bool:
     if _handles_errors(sym.node):
         return True
     scope = sym.info.parents + (sym.node,)
-    for node in own_nodes(sym.node):
-        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+    for node in function_facts(sym.module, sym.info).calls:
+        if isinstance(node.func, (ast.Name, ast.Attribute)):
             callee = ctx.project.resolve(sym.module, node.func, scope)
             if isinstance(callee, FuncSym) and _handles_errors(callee.node):
                 return True

@@ -11,19 +11,21 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...facts.yield_flow import TRY_TYPES, WITH_TYPES, always_raises, child_blocks, header_exprs
-from ...model import FunctionInfo, FunctionNode, Scope, nodes_within, own_nodes
-from ...names import dotted
-from .._shared import own_calls
-from ._common import external, name_tails, only_reraises, param_type_name, pooled_names
-from ._names import (
+from ...catalogue import (
     ACQUIRE_METHODS,
-    CLIENT_TYPES,
     CONNECT_FUNCTIONS,
     CONNECT_TAILS,
     REQUEST_TYPES,
+    SERVICE_CLIENT_TYPES,
     SERVICE_METHODS,
+    name_tails,
 )
+from ...facts.functions import function_facts
+from ...facts.raises import TRY_TYPES, WITH_TYPES, always_raises
+from ...facts.yield_flow import child_blocks, header_exprs
+from ...model import FunctionInfo, FunctionNode, Scope, nodes_within
+from ...names import dotted
+from ._common import external, only_reraises, param_type_name, pooled_names
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -45,7 +47,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     for info in ctx.request_functions():
         if not ctx.is_dependency(info):
             continue
-        calls = own_calls(ctx.module, info.node)
+        calls = function_facts(ctx.module, info).calls
         if calls:
             yield from _unguarded_service_calls(ctx, info, calls, pooled)
 
@@ -89,7 +91,7 @@ def _client_names(ctx: FileContext, info: FunctionInfo, pooled: dict[str, str]) 
         if decl.param.annotation is None:
             continue
         type_name = param_type_name(ctx, decl)
-        if type_name in CLIENT_TYPES:
+        if type_name in SERVICE_CLIENT_TYPES:
             names.add(decl.param.arg)
         elif type_name in REQUEST_TYPES:
             requests.add(decl.param.arg)
@@ -108,7 +110,7 @@ def _client_names(ctx: FileContext, info: FunctionInfo, pooled: dict[str, str]) 
             return False
         return _is_client(ctx, expr, names, scope, requests)
 
-    for sub in own_nodes(info.node):
+    for sub in function_facts(ctx.module, info).body:
         if isinstance(sub, (ast.Assign, ast.AnnAssign)) and sub.value is not None:
             targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
             if is_source(sub.value):

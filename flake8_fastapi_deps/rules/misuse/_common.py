@@ -7,26 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from ...catalogue import PARAM_MARKERS
 from ...memo import Slot
 from ...model import ModuleInfo, annotated_parts
 from ...names import ANNOTATED, MARKERS, dotted
 from ...project import Project, ValueSym
-
-CONTEXT_MANAGERS = {
-    "contextlib.contextmanager": "contextmanager",
-    "contextlib.asynccontextmanager": "asynccontextmanager",
-}
-# Decorators that surely leave a function a plain function.
-TRANSPARENT = frozenset({"functools.lru_cache", "functools.cache", "functools.wraps"})
-_PARAM_MARKERS = frozenset(
-    f"{mod}.{name}"
-    for mod in ("fastapi", "fastapi.params", "fastapi.param_functions")
-    for name in ("Query", "Path", "Header", "Cookie", "Body", "Form", "File")
-)
-
-
-def label(name: Optional[str]) -> str:
-    return "Security" if name == "fastapi.Security" else "Depends"
 
 
 def is_marker(mod: ModuleInfo, expr: ast.expr) -> bool:
@@ -80,7 +65,7 @@ def _markers_uncached(project: Project, mod: ModuleInfo, expr: ast.expr, depth: 
         name = mod.imports.canonical(meta.func)
         if name in MARKERS:
             found.append(Marker(meta, mod, "dep"))
-        elif name in _PARAM_MARKERS:
+        elif name in PARAM_MARKERS:
             found.append(Marker(meta, mod, "param"))
     return found
 

@@ -7,11 +7,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import TYPING_GENERICS, UNCALLABLE_DEPENDENCY_BUILTINS
+from ...facts.bindings import is_builtin
+from ...facts.functions import marker_call_ids
+from ...facts.markers import marker_label
+from ...facts.markers import subscript_items
 from ...model import ModuleInfo, Scope, annotated_parts, marker_target
 from ...names import ANNOTATED
 from ...project import Project, ValueSym
-from .._shared import marker_call_ids
-from ._common import annotated_aliases, fastapi_markers, label
+from ._common import annotated_aliases, fastapi_markers
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -21,15 +25,6 @@ RULE = Rule(
     "depends-without-dependency",
     "{marker}() for {param} has nothing to call ({why}); name it: {marker}(dependency)",
     "Depends() takes its dependency from an annotation that is missing or not a class.",
-)
-
-# Builtin classes FastAPI cannot call as Depends(cls) (no signature, or no keywords).
-_BUILTIN_TYPES = frozenset(
-    {"str", "int", "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset",
-     "bytearray", "type", "range"}
-)
-_TYPING_GENERICS = frozenset(
-    {"typing.List", "typing.Dict", "typing.Set", "typing.FrozenSet", "typing.Tuple"}
 )
 
 
@@ -72,7 +67,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 project, mod, implicit, info.parents
             )
             if why is not None:
-                marker = label(mod.imports.canonical(used.func))
+                marker = marker_label(mod.imports.canonical(used.func))
                 yield finding(used, RULE, marker=marker, param=param.arg, why=why)
     for name, value in annotated_aliases(mod):
         markers = fastapi_markers(project, mod, value)
@@ -84,7 +79,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         why = _uncallable(project, mod, parts[0], ())
         if why is not None:
-            marker = label(mod.imports.canonical(last.func))
+            marker = marker_label(mod.imports.canonical(last.func))
             yield finding(last, RULE, marker=marker, param=name, why=why)
 
 
@@ -121,20 +116,20 @@ def _uncallable(
         if name == "typing.Optional":
             return "Optional[...] is not a class"
         if name == "typing.Union":
-            if any(_is_none(m) for m in _subscript_items(expr)):
+            if any(_is_none(m) for m in subscript_items(expr)):
                 return "Union[..., None] is not a class"
             return None
-        if name in _TYPING_GENERICS:
+        if name in TYPING_GENERICS:
             return f"{name}[...] is not a class"
         if (
             isinstance(expr.value, ast.Name)
-            and expr.value.id in _BUILTIN_TYPES
-            and not _shadows_builtin(mod, expr.value.id, scope)
+            and expr.value.id in UNCALLABLE_DEPENDENCY_BUILTINS
+            and is_builtin(mod, expr.value.id, scope)
         ):
             return f"{expr.value.id}[...] is a builtin type"
         return None
     if isinstance(expr, ast.Name):
-        if expr.id in _BUILTIN_TYPES and not _shadows_builtin(mod, expr.id, scope):
+        if expr.id in UNCALLABLE_DEPENDENCY_BUILTINS and is_builtin(mod, expr.id, scope):
             return f"{expr.id} is a builtin type"
     if isinstance(expr, (ast.Name, ast.Attribute)):
         if _typing(mod.imports.canonical(expr)) == "typing.Any":
@@ -149,12 +144,6 @@ def _typing(name: Optional[str]) -> Optional[str]:
     if name is not None and name.startswith("typing_extensions."):
         return "typing." + name[len("typing_extensions."):]
     return name
-
-
-def _shadows_builtin(mod: ModuleInfo, name: str, scope: Scope) -> bool:
-    if name in mod.toplevel or name in mod.imports.names:
-        return True
-    return any(name in mod.assignments.get(id(func), ()) for func in scope)
 
 
 def _parse_string(text: str) -> Optional[ast.expr]:
@@ -174,13 +163,6 @@ def _union_members(expr: ast.expr) -> list[ast.expr]:
         else:
             members.append(node)
     return members
-
-
-def _subscript_items(expr: ast.Subscript) -> list[ast.expr]:
-    inner = expr.slice
-    if isinstance(inner, ast.Index):  # pragma: no cover - Python 3.8 shape
-        inner = inner.value  # type: ignore[attr-defined]
-    return list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
 
 
 def _is_none(expr: ast.expr) -> bool:

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import TRANSPARENT_DECORATORS
+from ...facts.markers import marker_label
+from ...facts.markers import class_defines_call
 from ...model import (
     DEPENDENCIES_CONSTRUCTORS,
     DEPENDENCIES_METHODS,
@@ -17,7 +20,7 @@ from ...model import (
 )
 from ...names import MARKERS, dotted
 from ...project import ClassSym, ExternalSym, FuncSym, Symbol, ValueSym
-from ._common import TRANSPARENT, is_marker, label
+from ._common import is_marker
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -46,7 +49,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         for item in value.elts:
             if isinstance(item, ast.Call) and is_marker(mod, item):
                 if marker_target(item) is None:
-                    marker = label(mod.imports.canonical(item.func))
+                    marker = marker_label(mod.imports.canonical(item.func))
                     yield finding(
                         item,
                         RULE,
@@ -66,7 +69,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 fix = f"write Depends({shown})"
             else:
                 shown = text
-                called = kind == "a class" and _has_call(ctx, item, deps.scope)
+                called = kind == "a class" and class_defines_call(ctx.project, ctx.resolve(item, deps.scope))
                 fix = f"write Depends({text}{'()' if called else ''})"
             yield finding(
                 item,
@@ -155,7 +158,7 @@ def _binds(stmt: ast.stmt, name: str) -> bool:
 def _plain_function(ctx: FileContext, sym: FuncSym) -> bool:
     """A function whose decorators (if any) surely leave it a plain function."""
     return all(
-        ctx.project.canonical(sym.module, d.func if isinstance(d, ast.Call) else d) in TRANSPARENT
+        ctx.project.canonical(sym.module, d.func if isinstance(d, ast.Call) else d) in TRANSPARENT_DECORATORS
         for d in sym.node.decorator_list
     )
 
@@ -185,8 +188,3 @@ def _instance_kind(ctx: FileContext, made: Optional[Symbol]) -> Optional[str]:
     if isinstance(made, ClassSym) and _is_depends_class(ctx, made) is False:
         return "an instance"
     return None
-
-
-def _has_call(ctx: FileContext, item: ast.expr, scope: Scope) -> bool:
-    sym = ctx.resolve(item, scope)
-    return isinstance(sym, ClassSym) and ctx.project.class_method(sym, "__call__") is not None

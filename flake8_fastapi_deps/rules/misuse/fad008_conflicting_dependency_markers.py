@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
+from ...catalogue import ANNOTATED_SOURCES
+from ...facts.functions import marker_call_ids
+from ...facts.markers import marker_label
 from ...model import ModuleInfo, annotated_parts, marker_target
 from ...names import dotted
-from .._shared import marker_call_ids
-from ._common import Marker, annotated_aliases, fastapi_markers, label, may_be_alias
+from ._common import Marker, annotated_aliases, fastapi_markers, may_be_alias
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -20,10 +22,6 @@ RULE = Rule(
     "conflicting-dependency-markers",
     "{param} {problem}",
     "One parameter carries two dependency markers; FastAPI keeps one or refuses both.",
-)
-
-_ANNOTATED_SOURCES = frozenset(
-    {"typing", "typing_extensions", "typing.Annotated", "typing_extensions.Annotated"}
 )
 
 
@@ -50,10 +48,10 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             markers = fastapi_markers(project, mod, param.annotation)
             if marker_default and markers:
                 assert isinstance(default, ast.Call)
-                default_label = label(mod.imports.canonical(default.func))
+                default_label = marker_label(mod.imports.canonical(default.func))
                 first = markers[-1]
                 inner = (
-                    label(first.module.imports.canonical(first.call.func))
+                    marker_label(first.module.imports.canonical(first.call.func))
                     if first.kind == "dep"
                     else dotted(first.call.func) or "a marker"
                 )
@@ -77,7 +75,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 
 def _may_use_annotated(mod: ModuleInfo) -> bool:
     """Can some name of ``mod`` be ``typing.Annotated`` (see ``Imports.canonical``)?"""
-    return any(value in _ANNOTATED_SOURCES for value in mod.imports.names.values())
+    return any(value in ANNOTATED_SOURCES for value in mod.imports.names.values())
 
 
 def _may_hold_two_markers(mod: ModuleInfo, parts: list[ast.expr]) -> bool:
@@ -112,7 +110,7 @@ def _dropped_markers(
     dropped = [m for m in markers[:-1] if m.kind == "dep"]
     first = dropped[0].call
     dep_text = dotted(marker_target(first) or first.func) if marker_target(first) else ""
-    shown = f"{label(dropped[0].module.imports.canonical(first.func))}({dep_text or ''})"
+    shown = f"{marker_label(dropped[0].module.imports.canonical(first.func))}({dep_text or ''})"
     yield finding(
         last.call,
         RULE,

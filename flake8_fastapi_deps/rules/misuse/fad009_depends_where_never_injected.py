@@ -16,12 +16,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Union
 
 from ...base import Finding, Rule, finding
+from ...catalogue import (
+    BASE_HTTP_MIDDLEWARE,
+    CONTEXT_MANAGER_DECORATORS,
+    HANDLER_HOST_CLASSES,
+    MIDDLEWARE_CLASSES,
+    STARLETTE_ROUTES,
+    TRANSPARENT_DECORATORS,
+)
+from ...facts.functions import marker_functions
 from ...memo import Slot
 from ...model import FunctionInfo, ModuleInfo, Scope
 from ...names import dotted
 from ...project import ClassSym, ExternalSym, FactKey, FuncSym, Project, declare_text_fact
-from .._shared import marker_functions
-from ._common import CONTEXT_MANAGERS, TRANSPARENT
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -162,17 +169,7 @@ _HANDLER_METHODS = {
     "add_route": ("{obj}.add_route", 1, ("route", "endpoint"), 1),
     "add_websocket_route": ("{obj}.add_websocket_route", 1, ("route",), 1),
 }
-_APP_CLASSES = frozenset(
-    {"fastapi.FastAPI", "fastapi.APIRouter", "starlette.applications.Starlette",
-     "starlette.routing.Router"}
-)
 _APP_KEYWORDS = frozenset({"lifespan", "on_startup", "on_shutdown", "exception_handlers"})
-_MIDDLEWARE = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
-_STARLETTE_ROUTES = frozenset({"starlette.routing.Route", "starlette.routing.WebSocketRoute"})
-_BASE_HTTP_MIDDLEWARE = frozenset(
-    {"starlette.middleware.base.BaseHTTPMiddleware", "fastapi.middleware.base.BaseHTTPMiddleware"}
-)
-_CM_DECORATORS = frozenset(CONTEXT_MANAGERS)
 _METHODS_CALLED = frozenset({"__init__", "__call__", "dispatch"})
 
 _RAW: Slot[list[_Raw]] = Slot("fad009_raw")  # per module
@@ -231,11 +228,11 @@ def _raw_registrations(mod: ModuleInfo) -> list[_Raw]:
                 found.extend(_Raw(mod, item, scope, caller, ctor=call) for item in items)
         else:
             name = imports.canonical(func)
-            if name in _MIDDLEWARE and call.args:
+            if name in MIDDLEWARE_CLASSES and call.args:
                 found.append(
                     _Raw(mod, call.args[0], scope, _Caller("Middleware(...)", 1), middleware_call=call)
                 )
-            elif name in _STARLETTE_ROUTES:
+            elif name in STARLETTE_ROUTES:
                 arg = _argument(call, 1, ("endpoint",))
                 if arg is not None:
                     label = f"{name.rsplit('.', 1)[1]}(...)"
@@ -254,7 +251,7 @@ def _argument(call: ast.Call, index: int, names: tuple[str, ...]) -> Optional[as
 
 def _transparent(project: Project, mod: ModuleInfo, deco: ast.expr) -> bool:
     name = project.canonical(mod, deco.func if isinstance(deco, ast.Call) else deco)
-    return name in _CM_DECORATORS or name in TRANSPARENT
+    return name in CONTEXT_MANAGER_DECORATORS or name in TRANSPARENT_DECORATORS
 
 
 def _resolve_raw(project: Project, raw: _Raw) -> Optional[Union[FuncSym, ClassSym]]:
@@ -264,7 +261,10 @@ def _resolve_raw(project: Project, raw: _Raw) -> Optional[Union[FuncSym, ClassSy
         return None
     if raw.ctor is not None:
         sym = project.resolve(mod, raw.ctor.func, raw.scope)
-        known = sym.name in _APP_CLASSES if isinstance(sym, ExternalSym) else project.is_router_class(sym)
+        if isinstance(sym, ExternalSym):
+            known = sym.name in HANDLER_HOST_CLASSES
+        else:
+            known = project.is_router_class(sym)
         if not known:
             return None
     if isinstance(raw.target, FunctionInfo):
@@ -355,7 +355,7 @@ def _middleware_methods(
             positional += len(args)
             keywords = frozenset(kw.arg for kw in call.keywords if kw.arg)
     base_http = any(
-        isinstance(b, ExternalSym) and b.name in _BASE_HTTP_MIDDLEWARE for b in project.class_bases(cls)
+        isinstance(b, ExternalSym) and b.name in BASE_HTTP_MIDDLEWARE for b in project.class_bases(cls)
     )
     methods: list[tuple[str, int, Optional[frozenset[str]]]] = [("__init__", positional, keywords)]
     if base_http:

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import FIELD_MODEL_BASES
+from ...facts.markers import marker_label
 from ...memo import Slot
 from ...model import ModuleInfo, def_key
 from ...project import ClassSym, ExternalSym, FactKey, Project, declare_text_fact
-from ._common import is_marker, label
+from ._common import is_marker
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -23,10 +25,6 @@ RULE = Rule(
     "Depends as the default of a Pydantic model field.",
 )
 
-_MODEL_BASES = frozenset(
-    {"pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel",
-     "pydantic.v1.main.BaseModel", "sqlmodel.SQLModel", "sqlmodel.main.SQLModel"}
-)
 
 ClassKey = tuple[Optional[str], tuple[int, int]]  # (file, def key)
 
@@ -58,7 +56,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         sym = ClassSym(mod, cls)
         if not any(
-            isinstance(b, ExternalSym) and b.name in _MODEL_BASES for b in project.class_bases(sym)
+            isinstance(b, ExternalSym) and b.name in FIELD_MODEL_BASES for b in project.class_bases(sym)
         ):
             continue
         if _used_as_dependency(ctx, sym):
@@ -69,7 +67,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 RULE,
                 model=cls.name,
                 field=field_name,
-                marker=label(mod.imports.canonical(value.func)),
+                marker=marker_label(mod.imports.canonical(value.func)),
             )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import BACKGROUND_TASKS, REQUEST
 from ...model import MarkerUse, ModuleInfo, annotated_parts, iter_params, marker_target
 from ...names import dotted
 from ...project import FuncSym, Project
@@ -21,9 +22,6 @@ RULE = Rule(
     "{what}",
     "A WebSocket route that is sync, takes BackgroundTasks, or needs a Request.",
 )
-
-_REQUEST = "fastapi.Request"
-_BACKGROUND = "fastapi.BackgroundTasks"
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -58,14 +56,14 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 if plain is None:
                     continue
                 name = ctx.canonical(plain, info.parents)
-                if name == _BACKGROUND:
+                if name == BACKGROUND_TASKS:
                     yield finding(
                         decl.param,
                         RULE,
                         what=f"{decl.param.arg}: BackgroundTasks in a websocket route never run; "
                         "do the work in the handler",
                     )
-                elif name == _REQUEST and decl.default is None:
+                elif name == REQUEST and decl.default is None:
                     yield finding(
                         decl.param,
                         RULE,
@@ -117,6 +115,6 @@ def _request_param(project: Project, func: FuncSym) -> Optional[str]:
         if parts and any(is_marker(func.module, m) for m in parts[1:]):
             continue
         plain = parts[0] if parts else param.annotation
-        if project.canonical(func.module, plain, func.info.parents) == _REQUEST:
+        if project.canonical(func.module, plain, func.info.parents) == REQUEST:
             return param.arg
     return None

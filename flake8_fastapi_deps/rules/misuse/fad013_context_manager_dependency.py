@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import CONTEXT_MANAGERS
+from ...facts.markers import marker_label
 from ...names import dotted
 from ...project import FuncSym, ValueSym
-from ._common import CONTEXT_MANAGERS, label
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -45,5 +46,5 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 deco = CONTEXT_MANAGERS[name]
         if deco is not None:
             yield finding(
-                target, RULE, callee=dotted(target), deco=deco, marker=label(use.marker)
+                target, RULE, callee=dotted(target), deco=deco, marker=marker_label(use.marker)
             )

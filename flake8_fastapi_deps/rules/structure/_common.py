@@ -6,10 +6,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Optional
 
-from ...memo import Slot
-from ...model import ModuleInfo, Scope, keyword
-from ...project import ClassSym, ExternalSym, Project, Symbol, ValueSym
-from ._names import (
+from ...catalogue import (
     APP_CLASSES,
     DECLARATIVE_BASES,
     DECLARATIVE_FACTORIES,
@@ -17,6 +14,9 @@ from ._names import (
     ROUTER_CALL_NAMES,
     SQLMODEL_BASES,
 )
+from ...memo import Slot
+from ...model import ModuleInfo, Scope, keyword
+from ...project import ClassSym, ExternalSym, Project, Symbol, ValueSym
 
 if TYPE_CHECKING:
     from ...context import FileContext

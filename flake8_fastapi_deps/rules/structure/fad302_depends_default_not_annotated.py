@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...facts.markers import marker_label
 from ...model import marker_target, short_source
 from ...names import dotted
 
@@ -39,13 +40,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             )
 
 
-def _marker_label(name: Optional[str]) -> str:
-    return "Security" if name == "fastapi.Security" else "Depends"
-
-
 def _marker_text(call: ast.Call, name: Optional[str]) -> str:
     """``Depends(get_db)``, ``Security(get_user, ...)``: short, naming the dependency."""
-    func = dotted(call.func) or _marker_label(name)
+    func = dotted(call.func) or marker_label(name)
     target = marker_target(call)
     parts = [short_source(target, 25, "...") if target is not None else ""]
     if len(call.args) + len(call.keywords) > (1 if target is not None else 0):

@@ -7,20 +7,22 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...model import FunctionInfo, FunctionNode, Scope, iter_params, own_nodes
-from ...options import Options
-from ...project import Project
-from ._common import PROJECT_TEXT, model_kind
-from ._names import (
+from ...catalogue import (
+    DB_SESSION_METHODS,
+    DB_SESSION_TYPES,
     HOOK_PREFIXES,
-    HTTP_CALLS,
+    HTTP_REQUEST_CALLS,
     MODEL_HELPER_DECORATORS,
     MODEL_WORDS,
     OPEN_CALLS,
     PROPERTY_DECORATORS,
-    SESSION_METHODS,
-    SESSION_TYPES,
 )
+from ...facts.bindings import is_builtin
+from ...facts.functions import function_facts
+from ...model import FunctionInfo, FunctionNode, Scope, own_nodes
+from ...options import Options
+from ...project import Project
+from ._common import PROJECT_TEXT, model_kind
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -104,40 +106,28 @@ def _io_in(ctx: FileContext, info: FunctionInfo) -> Optional[str]:
     """What I/O the method's own body does ("await", "open()", ...), or None."""
     sessions = _session_names(ctx, info)
     scope = (*info.parents, info.node)
-    for node in own_nodes(info.node):
+    for node in function_facts(ctx.module, info).body:
         if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
             return "await"
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        if isinstance(func, ast.Name) and func.id == "open" and _is_builtin(ctx, info, "open"):
+        if isinstance(func, ast.Name) and func.id == "open" and is_builtin(ctx.module, "open", scope):
             return "open()"
         if isinstance(func, ast.Attribute):
             receiver = func.value
             if (
                 isinstance(receiver, ast.Name)
                 and receiver.id in sessions
-                and func.attr in SESSION_METHODS
+                and func.attr in DB_SESSION_METHODS
             ):
                 return f"{receiver.id}.{func.attr}()"
         name = ctx.canonical(func, scope)
-        if name in HTTP_CALLS:
+        if name in HTTP_REQUEST_CALLS:
             return f"{name}()"
         if name in OPEN_CALLS:
             return f"{name}()"
     return None
-
-
-def _is_builtin(ctx: FileContext, info: FunctionInfo, name: str) -> bool:
-    mod = ctx.module
-    if name in mod.toplevel or name in mod.imports.names:
-        return False
-    for func in (*info.parents, info.node):
-        if name in mod.assignments.get(id(func), ()) or any(
-            p.arg == name for p, _ in iter_params(func)
-        ):
-            return False
-    return True
 
 
 def _session_names(ctx: FileContext, info: FunctionInfo) -> set[str]:
@@ -148,7 +138,7 @@ def _session_names(ctx: FileContext, info: FunctionInfo) -> set[str]:
         ann = param.annotation
         if ann is not None and _is_session_type(ctx, ann, info.parents):
             found.add(param.arg)
-    for node in own_nodes(info.node):
+    for node in function_facts(ctx.module, info).body:
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 if (
@@ -170,7 +160,7 @@ def _is_session_type(ctx: FileContext, expr: ast.expr, scope: Scope) -> bool:
         return _is_session_type(ctx, expr.left, scope) or _is_session_type(ctx, expr.right, scope)
     if not isinstance(expr, (ast.Name, ast.Attribute)):
         return False
-    return ctx.canonical(expr, scope) in SESSION_TYPES
+    return ctx.canonical(expr, scope) in DB_SESSION_TYPES
 
 
 def _statement_count(node: FunctionNode) -> int:

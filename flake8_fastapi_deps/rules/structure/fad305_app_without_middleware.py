@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import HARMLESS_APP_CALLS, HARMLESS_BUILTINS
+from ...facts.functions import function_facts
 from ...memo import Slot
 from ...model import ModuleInfo, Scope, iter_params, keyword, own_nodes
 from ...names import dotted
 from ...nodes import walk
 from ...project import ClassSym, ExternalSym, FuncSym
 from ._common import PROJECT_TEXT, creations
-from ._names import HARMLESS_APP_CALLS, HARMLESS_BUILTINS
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -157,9 +158,7 @@ def _function_adds_middleware(ctx: FileContext, sym: FuncSym, depth: int) -> boo
     """Does a project function that receives the app add middleware (or pass it on)?"""
     params = {p.arg for p, _ in iter_params(sym.node)}
     scope = (*sym.info.parents, sym.node)
-    for node in own_nodes(sym.node):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in function_facts(sym.module, sym.info).calls:
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in ("add_middleware", "middleware"):
             return True
@@ -173,7 +172,7 @@ def _function_adds_middleware(ctx: FileContext, sym: FuncSym, depth: int) -> boo
             and d.func.attr == "middleware"
             for d in n.decorator_list
         )
-        for n in own_nodes(sym.node)
+        for n in function_facts(sym.module, sym.info).body
     )
 
 

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import HTTP_EXCEPTION, STATUS_MODULES
 from ...memo import Slot
 from ...model import FunctionInfo, ModuleInfo, Scope, iter_params, keyword, own_nodes
 from ...project import ClassSym, Project, Route, ValueSym
 from ._common import PROJECT_TEXT
-from ._names import STATUS_MODULES
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -75,7 +75,7 @@ def _undocumented_raises(ctx: FileContext, route: Route, info: FunctionInfo) -> 
         if not isinstance(node, ast.Raise) or not isinstance(node.exc, ast.Call):
             continue
         exc = node.exc
-        if ctx.canonical(exc.func, scope) != "fastapi.HTTPException":
+        if ctx.canonical(exc.func, scope) != HTTP_EXCEPTION:
             continue
         status = exc.args[0] if exc.args else keyword(exc, "status_code")
         code = _status_code(ctx, status, scope) if status is not None else None

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
+from ...catalogue import HTTP_EXCEPTION
 from ...facts.yield_flow import yield_dependencies
 from ...model import Scope
 from ...names import dotted
@@ -26,8 +27,6 @@ RULE = Rule(
     "{exc} after {func}'s yield: the response is already sent; raise it before the yield",
     "HTTPException raised after the yield of a request-scoped yield dependency.",
 )
-
-HTTP_EXCEPTION = "fastapi.HTTPException"
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
+from ...catalogue import BACKGROUND_TASKS
 from ...facts.yield_flow import yield_dependencies
 from ...model import FunctionInfo, annotated_parts, nodes_within
 from ...names import dotted
-from ..lifecycle._names import BACKGROUND_TASKS
 from ._common import late_work
 
 if TYPE_CHECKING:

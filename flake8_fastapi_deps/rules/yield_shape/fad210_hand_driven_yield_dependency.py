@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
+from ...catalogue import BUILTIN_NEXT, DUNDER_NEXT
+from ...facts.bindings import is_builtin
 from ...facts.yield_flow import is_yield_dependency, yield_dependencies
-from ...model import BLOCK_FIELDS, ModuleInfo, Scope, bound_in_scope, lines_holding
+from ...model import BLOCK_FIELDS, Scope, lines_holding
 from ...names import dotted
 from ...project import FuncSym, Symbol, ValueSym
 
@@ -27,9 +29,6 @@ RULE = Rule(
     "{form} drives a yield dependency by hand: {why}; open the resource directly",
     "A yield dependency driven by hand: next(dep()), for x in dep(), with dep().",
 )
-
-_BUILTIN_NEXT = frozenset({"next", "anext"})
-_DUNDER_NEXT = frozenset({"__next__", "__anext__"})
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -94,10 +93,10 @@ def _hand_driven(ctx: FileContext, local: set[str]) -> Iterator[Finding]:
     for call, scope in calls:
         func = call.func
         inner: Optional[ast.expr] = None
-        if isinstance(func, ast.Name) and func.id in _BUILTIN_NEXT and call.args:
-            if _is_builtin(mod, func.id, scope):
+        if isinstance(func, ast.Name) and func.id in BUILTIN_NEXT and call.args:
+            if is_builtin(mod, func.id, scope):
                 inner = call.args[0]
-        elif isinstance(func, ast.Attribute) and func.attr in _DUNDER_NEXT:
+        elif isinstance(func, ast.Attribute) and func.attr in DUNDER_NEXT:
             inner = func.value
         if not isinstance(inner, ast.Call) or id(inner) not in candidates:
             continue
@@ -196,10 +195,3 @@ def _yield_dependency_called(ctx: FileContext, call: ast.Call, scope: Scope) -> 
     if isinstance(sym, FuncSym) and is_yield_dependency(ctx.project, sym.module, sym.info):
         return sym.info.name
     return None
-
-
-def _is_builtin(mod: ModuleInfo, name: str, scope: Scope) -> bool:
-    """Is ``name`` the builtin: bound nowhere in the module nor in the enclosing functions?"""
-    if name in mod.toplevel or name in mod.imports.names or name in mod.assignments.get(0, {}):
-        return False
-    return not bound_in_scope(mod, name, scope)
