@@ -13,11 +13,6 @@ resolution they share in :mod:`._common`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
-
-from ...base import Finding
-from ...catalogue import BLOCKING_CALLS, SYNC_SESSION_TYPES
 from . import (
     fad101_event_loop_in_request_code,
     fad102_blocking_call_in_async_request_code,
@@ -25,22 +20,12 @@ from . import (
     fad104_async_request_code_without_await,
 )
 
-if TYPE_CHECKING:
-    from ...context import FileContext
-
+# the rule modules, in code order (the engine and the registry read this)
 MODULES = (
     fad101_event_loop_in_request_code,
     fad102_blocking_call_in_async_request_code,
     fad103_sync_session_in_async_request_code,
     fad104_async_request_code_without_await,
 )
-RULES = tuple(m.RULE for m in MODULES)
 
-
-def check(ctx: FileContext) -> Iterator[Finding]:
-    for module in MODULES:
-        yield from module.check(ctx)
-
-
-# BLOCKING_CALLS and SYNC_SESSION_TYPES: the old module's public names, kept importable here.
-__all__ = ["BLOCKING_CALLS", "MODULES", "RULES", "SYNC_SESSION_TYPES", "check"]
+__all__ = ["MODULES"]

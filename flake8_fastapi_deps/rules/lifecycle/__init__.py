@@ -15,10 +15,6 @@ FAD201 and FAD202 query the yield-flow facts (:mod:`flake8_fastapi_deps.facts.yi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
-
-from ...base import Finding
 from . import (
     fad201_unprotected_yield_cleanup,
     fad202_yield_dependency_swallows_exception,
@@ -28,9 +24,7 @@ from . import (
     fad206_unguarded_service_call_in_dependency,
 )
 
-if TYPE_CHECKING:
-    from ...context import FileContext
-
+# the rule modules, in code order (the engine and the registry read this)
 MODULES = (
     fad201_unprotected_yield_cleanup,
     fad202_yield_dependency_swallows_exception,
@@ -39,12 +33,5 @@ MODULES = (
     fad205_unguarded_background_task,
     fad206_unguarded_service_call_in_dependency,
 )
-RULES = tuple(m.RULE for m in MODULES)
 
-
-def check(ctx: FileContext) -> Iterator[Finding]:
-    for module in MODULES:
-        yield from module.check(ctx)
-
-
-__all__ = ["MODULES", "RULES", "check"]
+__all__ = ["MODULES"]

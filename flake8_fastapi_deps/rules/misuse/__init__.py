@@ -10,10 +10,6 @@ One module per code; ``_common`` holds what several of them share.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Protocol
-
-from ...base import Finding, Rule
 from . import (
     fad006_depends_without_dependency,
     fad007_dependencies_item_not_depends,
@@ -25,18 +21,8 @@ from . import (
     fad013_context_manager_dependency,
 )
 
-if TYPE_CHECKING:
-    from ...context import FileContext
-
-
-class _RuleModule(Protocol):
-    @property
-    def RULE(self) -> Rule: ...
-
-    def check(self, ctx: FileContext) -> Iterable[Finding]: ...
-
-
-MODULES: tuple[_RuleModule, ...] = (
+# the rule modules, in code order (the engine and the registry read this)
+MODULES = (
     fad006_depends_without_dependency,
     fad007_dependencies_item_not_depends,
     fad008_conflicting_dependency_markers,
@@ -46,9 +32,5 @@ MODULES: tuple[_RuleModule, ...] = (
     fad012_websocket_route_misuse,
     fad013_context_manager_dependency,
 )
-RULES: tuple[Rule, ...] = tuple(m.RULE for m in MODULES)
 
-
-def check(ctx: FileContext) -> Iterator[Finding]:
-    for module in MODULES:
-        yield from module.check(ctx)
+__all__ = ["MODULES"]

@@ -14,10 +14,6 @@ FAD207-FAD209 query the path analysis of the yield-flow facts
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
-
-from ...base import Finding
 from . import (
     fad207_malformed_yield_dependency,
     fad208_http_exception_after_yield,
@@ -25,21 +21,12 @@ from . import (
     fad210_hand_driven_yield_dependency,
 )
 
-if TYPE_CHECKING:
-    from ...context import FileContext
-
+# the rule modules, in code order (the engine and the registry read this)
 MODULES = (
     fad207_malformed_yield_dependency,
     fad208_http_exception_after_yield,
     fad209_background_task_after_yield,
     fad210_hand_driven_yield_dependency,
 )
-RULES = tuple(m.RULE for m in MODULES)
 
-
-def check(ctx: FileContext) -> Iterator[Finding]:
-    for module in MODULES:
-        yield from module.check(ctx)
-
-
-__all__ = ["MODULES", "RULES", "check"]
+__all__ = ["MODULES"]
