@@ -60,6 +60,7 @@ from .index.scan import (
     register_text_fact,
 )
 from .index.semantics import DefKey, ParamDecl, Route, Semantics
+from .index.store import Store, partition, store_folder
 from .memo import Slot
 from .model import MarkerUse, ModuleInfo, def_key
 from .options import Options
@@ -86,7 +87,8 @@ class Project:
         modules = self._modules = ModuleStore(tree)
         resolver = Resolver(tree, modules, self._router_classes)
         semantics = Semantics(resolver, self)
-        scanner = self._scanner = Scanner(tree, modules, semantics)
+        self.store = _store_for(self.root, options)
+        scanner = self._scanner = Scanner(tree, modules, semantics, self.store)
         # files and modules
         self.inside = tree.inside
         self.files = tree.files
@@ -239,6 +241,28 @@ def _project_for(path: str, options: Options) -> Project:
         project = by_root[key] = Project(root, options)
     project.add_import_root_for(absolute)
     return project
+
+
+# (folder, partition) -> the process's handle on that persistent store
+_STORES: Slot[dict[tuple[str, str], Store]] = Slot("persistent stores")
+
+
+def _store_for(root: Optional[str], options: Options) -> Optional[Store]:
+    """The persistent store of the project at ``root`` (None: a lone file, or ``--fad-no-cache``).
+
+    One handle per folder and partition for the process (opened on first use),
+    shared by the projects of that root made in later runs.
+    """
+    if root is None or options.no_cache:
+        return None
+    folder = store_folder(root, options.cache_dir)
+    # the options that change what is stored (the router classes: router hints)
+    part = partition(sorted(options.router_classes))
+    stores = _STORES.of(CACHE, dict)
+    store = stores.get((folder, part))
+    if store is None:
+        store = stores[(folder, part)] = Store(folder, part, inside=root)
+    return store
 
 
 def _refresh() -> None:
