@@ -2,6 +2,7 @@
 
     python -m flake8_fastapi_deps --list
     python -m flake8_fastapi_deps explain FAD201
+    python -m flake8_fastapi_deps cache info|clear [--fad-cache-dir DIR]
 
 The rule docs ship inside the package, so ``explain`` works offline from a
 wheel install.
@@ -10,6 +11,7 @@ wheel install.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -34,7 +36,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command")
     explain = sub.add_parser("explain", help="print the documentation of one code")
     explain.add_argument("code", help="a code such as FAD001")
+    cache = sub.add_parser(
+        "cache", help="show or delete the persistent index store of the current folder's project"
+    )
+    cache.add_argument("action", choices=("info", "clear"))
+    cache.add_argument("--fad-cache-dir", dest="cache_dir", default=None,
+                       help="the store's folder, as given to flake8")
     args = parser.parse_args(argv)
+
+    if args.command == "cache":
+        return _cache(args.action, args.cache_dir)
 
     if args.command == "explain":
         code = args.code.strip().upper()
@@ -50,6 +61,38 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"{code}  {rule.name:<{width}}  {default}  {rule.summary}")
         return 0
     parser.print_help()
+    return 0
+
+
+def _cache(action: str, cache_dir: Optional[str]) -> int:
+    from .index import store
+    from .index.files import find_root, real_path
+
+    here = os.getcwd()
+    root = real_path(find_root(os.path.join(here, "__probe__.py")) or here)
+    folder = store.store_folder(root, cache_dir)
+    if action == "clear":
+        removed = store.clear(folder)
+        print(f"removed {len(removed)} file(s) of {folder}" if removed else f"no store in {folder}")
+        return 0
+    found = store.info(folder)
+    print(f"project: {root}")
+    print(f"path: {found['path']}")
+    print(f"size: {found['bytes']} bytes")
+    if not found["exists"]:
+        print("entries: 0 (no store yet)")
+        return 0
+    if "error" in found:
+        print(f"unreadable: {found['error']}")
+        return 0
+    print(f"schema: {found.get('schema')} (this plugin writes {store.SCHEMA})")
+    print(f"entries: {found.get('entries')}")
+    parts = found.get("partitions") or []
+    assert isinstance(parts, list)
+    current = store.partition(())
+    for part, count in parts:
+        mark = " (this plugin and Python, default options)" if part == current else ""
+        print(f"  version {part}: {count} entries{mark}")
     return 0
 
 

@@ -22,6 +22,7 @@ from .context import FileContext
 from .options import Options, Selection
 from .project import Project, is_test_path, project_for, real_path
 from .project import clear_cache as clear_project_cache
+from .project import new_run
 from .index.cache import CACHE
 from .memo import Slot
 from .rules import RULE_MODULES, RuleModule, wants_hook
@@ -183,3 +184,6 @@ def clear_cache() -> None:
     """Forget everything kept for the life of the process (the one process cache:
     projects, their index, the engine's tables)."""
     clear_project_cache()
+
+
+__all__ = ["check", "clear_cache", "new_run"]

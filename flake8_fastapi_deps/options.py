@@ -8,6 +8,7 @@ sections.  The same declarations serve flake8's option manager and a plain
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -71,6 +72,31 @@ def _positive_int(option: str) -> Callable[[object], int]:
     return parse
 
 
+def _folder(option: str) -> Callable[[object], Optional[str]]:
+    def parse(value: object) -> Optional[str]:
+        if not isinstance(value, str):
+            raise OptionError(f"{option}: expected a folder, got {value!r}")
+        value = value.strip()
+        # relative to the folder flake8 runs in, fixed now (the options are a cache key)
+        return os.path.abspath(os.path.expanduser(value)) if value else None
+
+    return parse
+
+
+def _flag(option: str) -> Callable[[object], bool]:
+    def parse(value: object) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("", "0", "false", "no", "off"):
+            return False
+        raise OptionError(f"{option}: expected true or false, got {value!r}")
+
+    return parse
+
+
 @dataclass(frozen=True)
 class OptionSpec:
     flag: str  # --fad-...
@@ -78,6 +104,7 @@ class OptionSpec:
     default: str  # as a user would write it in a config file
     help: str
     parse: Callable[[object], Any]
+    action: str = "store"  # "store_true" for a flag without a value
 
     @property
     def dest(self) -> str:
@@ -145,6 +172,22 @@ SPECS: tuple[OptionSpec, ...] = (
         "15",
         "FAD307: most routes the module that creates the FastAPI app may define.",
         _positive_int("--fad-max-routes-per-module"),
+    ),
+    OptionSpec(
+        "--fad-cache-dir",
+        "cache_dir",
+        "",
+        "Folder of the persistent index store (default: a per-user cache folder, "
+        "$XDG_CACHE_HOME or ~/.cache, /flake8-fastapi-deps/<hash of the project root>).",
+        _folder("--fad-cache-dir"),
+    ),
+    OptionSpec(
+        "--fad-no-cache",
+        "no_cache",
+        "false",
+        "Do not read or write the persistent index store.",
+        _flag("--fad-no-cache"),
+        action="store_true",
     ),
 )
 
@@ -282,6 +325,8 @@ class Options:
     max_dependencies: int = 3
     max_model_method_statements: int = 10
     max_routes_per_module: int = 15
+    cache_dir: Optional[str] = None  # the store's folder; None: the per-user default
+    no_cache: bool = False
     # Which codes flake8 shows: the engine runs only their rules.
     selection: Selection = Selection()
 
@@ -317,6 +362,8 @@ def register(manager: Any, *, flake8: bool = False) -> None:
     """Declare every option on flake8's OptionManager or an ArgumentParser."""
     for spec in SPECS:
         kwargs: dict[str, Any] = {"default": None, "help": f"{spec.help} (default: {spec.default!r})"}
+        if spec.action != "store":
+            kwargs["action"] = spec.action
         if flake8:
             manager.add_option(spec.flag, parse_from_config=True, **kwargs)
         else:

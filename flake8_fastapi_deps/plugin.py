@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from . import __version__
-from .checker import check
+from .checker import check, new_run
 from .options import OptionError, Options, parse_error_exit, register
 from .registry import DEFAULT_OFF
 
@@ -34,7 +34,12 @@ class Plugin:
     @classmethod
     def parse_options(cls, options: Any) -> None:
         """Keep our options and flake8's select/ignore values (its public option
-        values; :class:`~.options.Selection` decides from them as flake8 does)."""
+        values; :class:`~.options.Selection` decides from them as flake8 does).
+
+        flake8 calls this once per run (in each ``-j`` worker too): a new run of
+        a long-lived process (an editor's flake8 server) trusts nothing it kept
+        from an earlier run without checking the files it rests on."""
+        new_run()
         try:
             cls._options = Options.from_namespace(options)
         except OptionError as error:

@@ -32,6 +32,7 @@ from .index.files import (
     MAX_PROJECT_FILES,
     ROOT_MARKERS,
     ProjectFiles,
+    changed_files,
     find_root,
     is_test_path,
     parse_source,
@@ -59,6 +60,7 @@ from .index.scan import (
     register_text_fact,
 )
 from .index.semantics import DefKey, ParamDecl, Route, Semantics
+from .index.store import Store, partition, store_folder
 from .memo import Slot
 from .model import MarkerUse, ModuleInfo, def_key
 from .options import Options
@@ -77,6 +79,7 @@ class Project:
         tree = ProjectFiles(root)
         self.root = tree.root
         self.options = options
+        self.checked = CACHE.generation  # the run in which its tables were last found fresh
         # project-wide facts built lazily by rule families, under typed memo slots
         self.cache: dict[object, object] = {}
         self._router_classes = KNOWN_ROUTER_CLASSES | frozenset(options.router_classes)
@@ -84,10 +87,12 @@ class Project:
         modules = self._modules = ModuleStore(tree)
         resolver = Resolver(tree, modules, self._router_classes)
         semantics = Semantics(resolver, self)
-        scanner = self._scanner = Scanner(tree, modules, semantics)
+        self.store = _store_for(self.root, options)
+        scanner = self._scanner = Scanner(tree, modules, semantics, self.store)
         # files and modules
         self.inside = tree.inside
         self.files = tree.files
+        self.same_listing = tree.same_listing
         self.cached_module = modules.cached_module
         self.forget = modules.forget
         self.release = modules.release
@@ -204,6 +209,8 @@ def project_for(path: Optional[str], options: Options) -> Project:
     written (and working directory, for a relative one): the next file of a
     folder costs one dictionary lookup, not a path normalisation.
     """
+    if CACHE.checked != CACHE.generation:
+        _refresh()
     if not path or path in ("stdin", "-"):
         return Project(None, options)
     folder_key = (os.path.dirname(path), "" if os.path.isabs(path) else os.getcwd(), options)
@@ -225,10 +232,74 @@ def _project_for(path: str, options: Options) -> Project:
     key = (real_path(root), options)
     by_root = _PROJECTS_BY_ROOT.of(CACHE, dict)
     project = by_root.get(key)
+    if project is not None and project.checked != CACHE.generation:
+        # first use in this run: a file added, renamed or deleted changes the listing
+        project.checked = CACHE.generation
+        if not project.same_listing():
+            project = None
     if project is None:
         project = by_root[key] = Project(root, options)
     project.add_import_root_for(absolute)
     return project
+
+
+# (folder, partition) -> the process's handle on that persistent store
+_STORES: Slot[dict[tuple[str, str], Store]] = Slot("persistent stores")
+
+
+def _store_for(root: Optional[str], options: Options) -> Optional[Store]:
+    """The persistent store of the project at ``root`` (None: a lone file, or ``--fad-no-cache``).
+
+    One handle per folder and partition for the process (opened on first use),
+    shared by the projects of that root made in later runs.
+    """
+    if root is None or options.no_cache:
+        return None
+    folder = store_folder(root, options.cache_dir)
+    # the options that change what is stored (the router classes: router hints)
+    part = partition(sorted(options.router_classes))
+    stores = _STORES.of(CACHE, dict)
+    store = stores.get((folder, part))
+    if store is None:
+        store = stores[(folder, part)] = Store(folder, part, inside=root)
+    return store
+
+
+def _refresh() -> None:
+    """The first question of a new run (see :meth:`~.index.cache.ProcessCache.new_run`).
+
+    Files read in earlier runs whose stamp changed lose their per-file answers,
+    and every project holding one of them is dropped whole: its modules, scan,
+    import graph and facts may rest on the old bytes, and are rebuilt lazily
+    (from the per-file answers of the files that did not change).  Answers
+    about paths and roots are redone.  A project untouched so far is checked
+    for added, renamed or deleted files when it is first used (``_project_for``).
+    """
+    CACHE.checked = CACHE.generation
+    changed = changed_files()
+    CACHE.forget_paths()
+    by_folder = _PROJECTS_BY_FOLDER.get(CACHE)
+    if by_folder is not None:
+        by_folder.clear()
+    by_root = _PROJECTS_BY_ROOT.get(CACHE)
+    if not changed or not by_root:
+        return
+    for key, project in list(by_root.items()):
+        prefix = (project.root or "") + os.sep
+        if any(path.startswith(prefix) for path in changed):
+            del by_root[key]
+
+
+def new_run() -> None:
+    """Start a new run: before any answer kept by this process is trusted again,
+    the files it rests on are compared with the disk (size and mtime_ns).
+
+    The plugin calls this from flake8's ``parse_options`` (once per flake8 run,
+    in each ``-j`` worker too); a program calling :func:`~.checker.check`
+    repeatedly in one process calls it whenever files may have changed.
+    Within one run, files are taken as constant, as flake8 does.
+    """
+    CACHE.new_run()
 
 
 def known_projects() -> list[Project]:
@@ -268,6 +339,7 @@ __all__ = [
     "find_root",
     "is_test_path",
     "known_projects",
+    "new_run",
     "parse_source",
     "project_for",
     "read_source",

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Iterable
 from typing import Optional
 
-from .cache import CACHE
+from .cache import CACHE, Stamp
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -31,6 +31,29 @@ _NESTED_MARKERS = frozenset((*ROOT_MARKERS, "pyvenv.cfg"))
 
 
 # --------------------------------------------------------------------------- stat
+
+MISSING: Stamp = (-1, -1)  # the stamp of a path that cannot be stat'ed
+
+
+def file_stamp(path: str) -> Stamp:
+    """``(size, mtime_ns)`` of ``path`` now (following links), :data:`MISSING` if none."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return MISSING
+    return (info.st_size, info.st_mtime_ns)
+
+
+def changed_files() -> list[str]:
+    """The files read so far whose stamp on disk is no longer the one read.
+
+    Their per-file answers are forgotten here (see :meth:`~.cache.ProcessCache.forget_file`).
+    """
+    stamps = CACHE.stamps
+    changed = [path for path, stamp in stamps.items() if file_stamp(path) != stamp]
+    for path in changed:
+        CACHE.forget_file(path)
+    return changed
 
 
 def _mode(path: str) -> int:
@@ -182,6 +205,16 @@ class ProjectFiles:
             self._files = tuple(found[:MAX_PROJECT_FILES])
         return self._files
 
+    def same_listing(self) -> bool:
+        """Does listing the root again give the files listed before?  (False when
+        they were never listed: answers may rest on the absence of a file.)"""
+        if self._files is None:
+            return False
+        found: list[str] = []
+        if self.root is not None:
+            list_python_files(self.root, found)
+        return tuple(found[:MAX_PROJECT_FILES]) == self._files
+
 
 def list_python_files(root: str, found: list[str]) -> None:
     """Append the ``.py`` files below ``root`` to ``found``, folders in sorted
@@ -225,13 +258,18 @@ def read_source(path: str) -> Optional[bytes]:
     One ``open`` and one ``fstat`` on the descriptor: non-blocking, so a named
     pipe cannot hang the run, and anything but a regular file is refused, as is
     a file over :data:`MAX_FILE_BYTES` or holding a NUL byte.
+    The file's stamp is recorded (:attr:`~.cache.ProcessCache.stamps`): what is
+    learnt from these bytes is trusted in a later run only while it holds.
     """
+    stamps = CACHE.stamps
     try:
         fd = os.open(path, _READ_FLAGS)
     except (OSError, ValueError):
+        stamps[path] = file_stamp(path)
         return None
     try:
         info = os.fstat(fd)
+        stamps[path] = (info.st_size, info.st_mtime_ns)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
             return None
         chunks = [os.read(fd, info.st_size + 1)]
@@ -241,7 +279,10 @@ def read_source(path: str) -> Optional[bytes]:
         while size != info.st_size and chunks[-1] and size <= MAX_FILE_BYTES:
             chunks.append(os.read(fd, MAX_FILE_BYTES + 1 - size))
             size += len(chunks[-1])
+        if size != info.st_size:
+            stamps[path] = (size, -2)  # changing while read: read again next run
     except OSError:
+        stamps[path] = (-2, -2)
         return None
     finally:
         os.close(fd)
@@ -290,11 +331,14 @@ def parse_source(data: bytes, path: str) -> Optional[ast.Module]:
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_PROJECT_FILES",
+    "MISSING",
     "ROOT_MARKERS",
     "SKIP_DIRS",
     "ProjectFiles",
     "decode_source",
+    "changed_files",
     "exists",
+    "file_stamp",
     "find_root",
     "is_file",
     "is_test_path",

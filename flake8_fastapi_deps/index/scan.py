@@ -28,9 +28,10 @@ from ..model import MarkerUse, ModuleInfo, is_generator
 from ..textscan import LocalDeclarations, local_declarations
 from . import files
 from .cache import CACHE
-from .files import ProjectFiles, real_path
+from .files import MISSING, ProjectFiles, file_stamp, real_path
 from .modules import ModuleStore
 from .semantics import DefKey, Semantics
+from .store import Store
 
 T = TypeVar("T")
 
@@ -106,13 +107,84 @@ class _FileText(NamedTuple):
         return None
 
 
+_KIND = "file text"  # the store's kind for _FileText rows
+
+
+def _encode(text: Optional[_FileText]) -> object:
+    """``text`` as plain data for the store (marshal)."""
+    if text is None:
+        return None
+    local = text.local
+    return (
+        text.facts,
+        text.summarised,
+        text.declares,
+        None if local is None else (local.gate_names, local.yield_names),
+    )
+
+
+def _decode(value: object) -> tuple[bool, Optional[_FileText]]:
+    """(True, summary) from what :func:`_encode` stored; (False, None) if it is not that."""
+    if value is None:
+        return True, None
+    if not (isinstance(value, tuple) and len(value) == 4 and isinstance(value[0], tuple)):
+        return False, None
+    facts, summarised, declares, local = value
+    if not all(isinstance(f, tuple) and len(f) == 2 and isinstance(f[0], str) for f in facts):
+        return False, None
+    if local is not None:
+        if not (isinstance(local, tuple) and len(local) == 2
+                and all(isinstance(names, frozenset) for names in local)):
+            return False, None
+        local = LocalDeclarations(local[0], local[1])
+    return True, _FileText(facts, bool(summarised), bool(declares), local)
+
+
+def _keep(path: str, text: Optional[_FileText]) -> None:
+    """Keep ``text`` for the process (see _FileText: the plain tuple, ``local`` apart)."""
+    if text is None:
+        CACHE.file_text[path] = None
+        CACHE.file_local.pop(path, None)  # (the two tables describe the same files)
+        return
+    CACHE.file_text[path] = (text.facts, text.summarised, text.declares)
+    if text.local is not None:
+        CACHE.file_local[path] = text.local
+    else:
+        CACHE.file_local.pop(path, None)
+
+
+def _stored(path: str, store: Store) -> tuple[bool, Optional[_FileText]]:
+    """(True, summary) when the persistent store holds one for ``path`` as it is now."""
+    stamp = file_stamp(path)
+    if stamp == MISSING:
+        return False, None
+    hit, value = store.get(_KIND, path, stamp)
+    if not hit:
+        return False, None
+    valid, text = _decode(value)
+    if valid:
+        CACHE.stamps[path] = stamp  # what the kept answer rests on (freshness)
+        _keep(path, text)
+    return valid, text
+
+
 def _file_text(
-    path: str, facts: dict[str, TextFact], summarise: bool = True
+    path: str, facts: dict[str, TextFact], summarise: bool = True, store: Optional[Store] = None
 ) -> tuple[Optional[_FileText], Optional[bytes]]:
     """The kept summary of ``path`` with ``facts`` computed (and the scan's part if
-    ``summarise``), and the file's bytes if they were read just now."""
+    ``summarise``), and the file's bytes if they were read just now.
+
+    Kept for the process, and in the persistent ``store`` when there is one: a
+    later run reads the file again only if its size or mtime changed.
+    """
     table = CACHE.file_text
     raw = table.get(path)
+    if raw is None and path not in table and store is not None:
+        found, text = _stored(path, store)
+        if found and text is None:
+            return None, None  # unreadable, as it was
+        if found:
+            raw = table[path]
     if raw is None and path in table:
         return None, None  # unreadable
     known = _FileText(*raw, CACHE.file_local.get(path)) if raw is not None else None
@@ -124,8 +196,9 @@ def _file_text(
         return known, None
     data = files.read_source(path)
     if data is None:
-        table[path] = None
-        CACHE.file_local.pop(path, None)  # (the two tables describe the same files)
+        _keep(path, None)
+        if store is not None:
+            store.put(_KIND, path, CACHE.stamps.get(path, MISSING), None)
         return None, None
     if known is None:
         known = _FileText()
@@ -147,9 +220,9 @@ def _file_text(
     )
     if added:
         known = known._replace(facts=known.facts + added)
-    table[path] = (known.facts, known.summarised, known.declares)
-    if known.local is not None:
-        CACHE.file_local[path] = known.local
+    _keep(path, known)
+    if store is not None:
+        store.put(_KIND, path, CACHE.stamps.get(path, MISSING), _encode(known))
     return known, data
 
 
@@ -175,8 +248,15 @@ class _Scan:
 class Scanner:
     """The dependency scan of one project, and its whole-project facts."""
 
-    def __init__(self, tree: ProjectFiles, modules: ModuleStore, semantics: Semantics) -> None:
+    def __init__(
+        self,
+        tree: ProjectFiles,
+        modules: ModuleStore,
+        semantics: Semantics,
+        store: Optional[Store] = None,
+    ) -> None:
         self._tree = tree
+        self._store = store  # the persistent store of per-file summaries, if any
         self._modules = modules
         self._semantics = semantics
         self.root = tree.root
@@ -240,7 +320,7 @@ class Scanner:
         for name in self._tree.files():
             if not name.startswith(prefix):
                 continue
-            text, data = _file_text(name, facts)
+            text, data = _file_text(name, facts, store=self._store)
             if text is None:
                 continue
             if facts:
@@ -286,7 +366,19 @@ class Scanner:
                 modules.drop(real)
         scan.yield_names = frozenset(yield_names)
         scan.gate_names = frozenset(gate_names) | scan.yield_names
+        self._flush(whole=base == self.root)
         return scan
+
+    def _flush(self, whole: bool) -> None:
+        """Write the summaries learnt to the persistent store (between analyses);
+        after a pass over the ``whole`` project, drop the entries of files gone."""
+        store = self._store
+        if store is None:
+            return
+        if whole:
+            store.flush(_KIND, self._tree.files(), self.root)
+        else:
+            store.flush()
 
     # ---------------------------------------------------------------- scan answers
 
@@ -343,9 +435,10 @@ class Scanner:
         if name not in facts:  # not declared
             return {}
         for file in self._tree.files():
-            text, _ = _file_text(file, facts, summarise=False)
+            text, _ = _file_text(file, facts, summarise=False, store=self._store)
             if text is not None:
                 self._record_facts(facts, file, text)
+        self._flush(whole=True)
         return self._facts[name]
 
     def facts(self, key: FactKey[T]) -> dict[str, T]:
