@@ -1,70 +1,62 @@
 """Measure what flake8-fastapi-deps costs on top of plain flake8.
 
-    python benchmarks/bench.py PATH [--rounds 3] [-j 1] [--select CODES] [--floor]
-                               [--warmup 1] [--no-inprocess] [--profile FILE] [--use-config]
-                               [--json [FILE]] [-- EXTRA_FLAKE8_ARGS...]
+    python benchmarks/bench.py [PATH ...] [--gen N[,N...]] [--as-project]
+                               [--scenarios stdin,tree,jobs] [--store cold,warm] [-j N]
+                               [--rounds 3] [--warmup 1] [--file REL] [--floor]
+                               [--select CODES] [--use-config] [--json [FILE]]
+                               [-- EXTRA_FLAKE8_ARGS...]
 
-What it does, in one invocation:
+Each target (a PATH, or a project of N modules written by ``gen_project.py``
+for each N of ``--gen``) is one project root: flake8 runs with the target as
+its working directory, as an editor or CI would.  ``--as-project`` first
+copies the ``.py`` files of each PATH into a temporary folder with an empty
+``pyproject.toml`` (a root marker), so that a corpus folder without one (the
+plugin otherwise takes the top of each ``__init__.py`` package chain as a
+root, and files outside any package alone) is indexed as one project.
 
-1. Runs real flake8 on PATH *with* the plugin and *without* it, ``--rounds``
-   times each, changing which goes first from round to round (after
-   ``--warmup`` unreported runs that warm the file cache).  Each run is a child
-   process measured with ``os.wait4``: wall time, CPU time (user+sys of the
-   child and of the processes it waited for, so ``-j N`` workers are included)
-   and peak memory (max RSS; with ``-j N`` that is the largest single process).
-   Reported: median and minimum per configuration and the ratio with/without,
-   and the *paired* CPU overhead: the ratio of the two runs of each round and
-   the median of those ratios.  On a shared machine single runs drift by 10 %
-   and more; the runs of one round are back to back, so the paired median is
-   the figure to quote.
+Scenarios (``--scenarios``, all by default):
 
-   ``--floor`` adds a third configuration to every round: our entry point
-   loaded as usual, but each file costs only a bare ``ast.NodeVisitor`` walk
-   of flake8's tree.  That is the least any AST plugin that looks at every
-   node pays, measured the same way, so the plugin's figure can be read
-   against it on the same machine in the same minutes.
+* ``stdin``: one file through stdin, as editors call flake8:
+  ``flake8 - --stdin-display-name REL < REL``.  REL is ``--file``, else for a
+  generated project its middle module, else the file with the most
+  ``Depends(`` among those creating an ``APIRouter``/``FastAPI`` (the name is
+  printed);
+* ``tree``: the whole tree, ``flake8 --jobs=1 .``;
+* ``jobs``: the whole tree, ``flake8 --jobs=N .`` (``-j``, default 2).
 
-   "Without the plugin" is the same interpreter, the same flake8 and the same
-   command line, started through this file as a launcher that removes our
-   entry point (``FAD``, package ``flake8_fastapi_deps``) from the list
-   ``flake8.plugins.finder.find_plugins`` returns (flake8 >= 5 discovers every
-   plugin through that function; the filter is installed at import time from
-   an environment variable, so ``-j`` workers inherit it whatever the
-   multiprocessing start method).  The "with" run goes through the same
-   launcher without the filter, so start-up work is identical.  Both runs are
-   checked once with ``--version`` to prove the filter works.
+Each scenario runs with the plugin's persistent store COLD (a fresh, empty
+``--fad-cache-dir`` for every run) and WARM (one directory filled by one
+unmeasured run first), ``--store`` to pick.  If the installed plugin has no
+``--fad-cache-dir`` option (``flake8 --help``), each scenario runs once, as
+"no store", and the report says so.
 
-   Default flake8 arguments: ``--isolated`` (no config files, so both runs do
-   the same work; ``--use-config`` to keep them), flake8's default selection
-   (``--select`` to change it), ``-j 1`` (a stable measure; use ``-j 2`` etc. to see the parallel case),
-   output discarded.  Anything after ``--`` is passed to flake8 as well.
+Every measurement runs real flake8 *with* the plugin and *without* it,
+``--rounds`` times each, after ``--warmup`` unreported runs, in turns: the
+order alternates from round to round.  Each run is a child process measured
+with ``os.wait4``: wall time, CPU time (user+sys of the child and of the
+processes it waited for, so ``-j`` workers count) and peak RSS (the largest
+single process).  Reported per configuration: the medians; and the ratios
+with/without: wall and CPU as the median of the per-round ratios (the two
+runs of a round are back to back, so a slow spell of a shared machine hits
+both), peak RSS as the ratio of the medians.  A ratio within 5 % of 1.00 is
+marked ``~`` (within noise).  ``--floor`` adds a third configuration: our
+entry point loaded, but each file costs one bare ``ast.NodeVisitor`` walk
+(the least any AST plugin visiting every node pays).
 
-2. One extra run in-process (``--no-inprocess`` skips it), flake8 ``-j 1`` with
-   the plugin, that splits the plugin's own time:
+"Without the plugin" is the same interpreter, the same flake8 and the same
+command line (minus the store option, which flake8 would not know), started
+through this file as a launcher that removes our entry point (``FAD``) from
+what ``flake8.plugins.finder.find_plugins`` returns; the filter is installed
+at import time from an environment variable, so ``-j`` workers inherit it.
+The "with" run goes through the same launcher.  Both are checked once with
+``--version``.  flake8 runs with ``--isolated`` (no config files; ``--use-config``
+keeps them) and flake8's default selection (``--select``); anything after
+``--`` is passed on.  To measure a checkout rather than the installed
+plugin, run with ``PYTHONPATH=CHECKOUT`` (the children inherit it).
 
-   * *project index*: time inside ``Project.module_at`` and
-     ``Project.project_dependency_targets`` (other modules read, parsed and
-     modelled; dependency targets resolved), outermost calls only;
-   * *linted files*: time in the plugin's ``check()`` calls minus the index,
-     and of that the time modelling them (``Project.adopt``);
-   * files linted, files that passed the plugin's text filter (reached
-     ``Project.adopt``), files parsed by the index (``Project.parse_count``);
-   * a *floor*: a bare ``ast.NodeVisitor`` walk (``generic_visit`` everywhere)
-     over each linted file's tree, the tree flake8 already parsed, i.e. the
-     least any AST plugin visiting every node pays.
-
-   Also the CPU time of Python's cyclic garbage collector during that run (all
-   code: what the plugin keeps alive makes every full collection slower).
-   All these are CPU seconds of this process, so a busy machine distorts
-   them less than wall time.  The timers wrap the plugin's functions from
-   here; the plugin has no timing code of its own.  They work for whatever
-   rule families are registered.  ``--profile FILE`` runs this pass under
-   cProfile and writes the stats (``python -m pstats FILE``).
-
-``--json`` prints (or writes to FILE) the same figures as JSON.  Exit status:
-0, or 2 if a flake8 run crashed (exit code other than 0/1, or a traceback on
-stderr).  Dependencies: the standard library and flake8 (and the plugin,
-installed in the interpreter running this file).
+``--json`` prints (or writes to FILE) every run and figure as JSON.  Exit
+status 0, or 2 if a flake8 run crashed (exit code other than 0/1, or a
+traceback on stderr).  Standard library and flake8 only.
 """
 
 from __future__ import annotations
@@ -91,8 +83,8 @@ def _is_ours(plugin: object) -> bool:
     )
 
 
-def _install_without_filter(active: Callable[[], bool] = lambda: True) -> None:
-    """Make flake8 (>= 5) blind to our entry point in this process (while ``active()``)."""
+def _install_without_filter() -> None:
+    """Make flake8 (>= 5) blind to our entry point in this process."""
     from flake8.plugins import finder
 
     original = finder.find_plugins
@@ -100,20 +92,14 @@ def _install_without_filter(active: Callable[[], bool] = lambda: True) -> None:
         return
 
     def find_plugins(*args: object, **kwargs: object) -> list[object]:
-        found = original(*args, **kwargs)
-        return [p for p in found if not _is_ours(p)] if active() else found
+        return [p for p in original(*args, **kwargs) if not _is_ours(p)]
 
     setattr(find_plugins, "_fad_filtered", True)
     finder.find_plugins = find_plugins
 
 
 def _install_floor() -> None:
-    """Keep our entry point, options and imports, but make each file cost one bare walk.
-
-    The "floor" configuration: what any AST plugin that visits every node pays
-    on top of flake8, measured end to end like the plugin itself (start-up,
-    option handling and flake8's per-plugin work included).
-    """
+    """Keep our entry point, options and imports, but make each file cost one bare walk."""
     import ast
 
     from flake8_fastapi_deps import plugin
@@ -142,24 +128,66 @@ elif os.environ.get(_FLOOR_ENV) == "1":
 # ----------------------------------------------------------------------------- the parent
 
 import argparse  # noqa: E402
-import ast  # noqa: E402
-import gc  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
+import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from typing import Any, Callable, Optional  # noqa: E402
 
 _LAUNCH = "--launch-flake8"
-DEFAULT_SELECT = ""  # flake8's own default: every code but the opt-in ones
+WITH, WITHOUT, FLOOR = "with", "without", "floor"
+SCENARIOS = ("stdin", "tree", "jobs")
+STORES = ("cold", "warm")
+NO_STORE = "none"
+NOISE = 0.05  # paired ratios of identical runs on a shared 2-core machine stay within this
 
 
 def _launch(argv: list[str]) -> int:
     from flake8.main import cli
 
     return int(cli.main(argv) or 0)
+
+
+def child_command(args: list[str]) -> list[str]:
+    return [sys.executable, os.path.abspath(__file__), _LAUNCH, *args]
+
+
+def child_env(config: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop(_WITHOUT_ENV, None)
+    env.pop(_FLOOR_ENV, None)
+    # An editable checkout of the plugin gets its bytecode on first import,
+    # unless this is set; without it every run would compile the plugin again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if config == WITHOUT:
+        env[_WITHOUT_ENV] = "1"
+    elif config == FLOOR:
+        env[_FLOOR_ENV] = "1"
+    return env
+
+
+def _child_output(args: list[str], config: str) -> str:
+    done = subprocess.run(
+        child_command(args), capture_output=True, text=True, env=child_env(config), check=False
+    )
+    return done.stdout
+
+
+def check_filter() -> None:
+    """Prove that the 'without' run really lacks the plugin (and 'with' has it)."""
+    if _OUR_DIST not in _child_output(["--version"], WITH):
+        sys.exit(f"bench: {_OUR_DIST} is not installed for {sys.executable}")
+    if _OUR_DIST in _child_output(["--version"], WITHOUT):
+        sys.exit("bench: could not remove the plugin from flake8's plugin list")
+
+
+def store_supported() -> bool:
+    """Does the plugin flake8 loads have the persistent store (``--fad-cache-dir``)?"""
+    return "--fad-cache-dir" in _child_output(["--help"], WITH)
 
 
 def machine_info() -> dict[str, Any]:
@@ -178,85 +206,150 @@ def machine_info() -> dict[str, Any]:
         usable = os.cpu_count() or 0
     info: dict[str, Any] = {
         "nproc": usable,
-        "cpu_count": os.cpu_count(),
         "cpu_model": cpu or platform.processor() or platform.machine(),
         "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
         "platform": platform.platform(),
     }
     try:
         import importlib.metadata as md
 
-        info["flake8"] = md.version("flake8")
-        info["plugin"] = md.version(_OUR_DIST)
-    except Exception:  # noqa: BLE001 - informative only
-        pass
-    try:
-        from flake8_fastapi_deps.registry import ALL_RULES
+        import flake8_fastapi_deps
 
-        info["codes"] = len(ALL_RULES)
-    except Exception:  # noqa: BLE001
+        info["flake8"] = md.version("flake8")
+        info["plugin_path"] = os.path.dirname(os.path.abspath(flake8_fastapi_deps.__file__))
+    except Exception:  # noqa: BLE001 - informative only
         pass
     return info
 
 
-def flake8_args(ns: argparse.Namespace) -> list[str]:
+# ----------------------------------------------------------------------------- targets
+
+
+@dataclass
+class Target:
+    name: str  # as reported: the PATH given, or "generated N"
+    root: str  # flake8's working directory
+    sample: str  # the file of the stdin scenario, relative to root
+    files: int  # .py files under root
+
+
+def python_files(root: str) -> list[str]:
+    """``.py`` files under ``root``, relative, sorted (hidden folders and caches skipped)."""
+    found: list[str] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        rel = os.path.relpath(folder, root)
+        found += [os.path.normpath(os.path.join(rel, n)) for n in sorted(names) if n.endswith(".py")]
+    return found
+
+
+def pick_sample(root: str, files: list[str]) -> str:
+    """The file with the most ``Depends(`` among those that create a router or an app."""
+    best: tuple[int, str] = (-1, files[0] if files else "")
+    for rel in files:
+        try:
+            with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        if "APIRouter(" in text or "FastAPI(" in text:
+            score = text.count("Depends(")
+            if score > best[0]:
+                best = (score, rel)
+    return best[1]
+
+
+def copy_as_project(path: str, into: str) -> str:
+    """The ``.py`` files of ``path`` under ``into/<name>``, with an empty ``pyproject.toml``."""
+    dest = os.path.join(into, os.path.basename(os.path.normpath(path)))
+
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        return [
+            n
+            for n in names
+            if n.startswith(".")
+            or n == "__pycache__"
+            or (not n.endswith(".py") and not os.path.isdir(os.path.join(folder, n)))
+        ]
+
+    shutil.copytree(path, dest, ignore=ignore, symlinks=True)
+    with open(os.path.join(dest, "pyproject.toml"), "w", encoding="utf-8"):
+        pass
+    return dest
+
+
+def make_targets(ns: argparse.Namespace, scratch: str) -> list[Target]:
+    targets: list[Target] = []
+    for path in ns.paths:
+        root = os.path.abspath(path)
+        if not os.path.isdir(root):
+            sys.exit(f"bench: {path} is not a folder")
+        if ns.as_project:
+            root = copy_as_project(root, scratch)
+        files = python_files(root)
+        if not files:
+            sys.exit(f"bench: no .py file under {path}")
+        sample = ns.file or pick_sample(root, files)
+        targets.append(Target(path, root, sample, len(files)))
+    if ns.gen:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import gen_project
+
+        for n in ns.gen:
+            root = os.path.join(scratch, f"gen{n}")
+            print(f"bench: generating {n} modules in {root}", file=sys.stderr, flush=True)
+            gen_project.generate(n, root)
+            files = python_files(root)
+            targets.append(Target(f"generated {n}", root, gen_project.sample_module(n), len(files)))
+    for target in targets:
+        if not os.path.isfile(os.path.join(target.root, target.sample)):
+            sys.exit(f"bench: {target.sample} is not a file under {target.root}")
+    return targets
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+def base_args(ns: argparse.Namespace) -> list[str]:
     args = [] if ns.use_config else ["--isolated"]
     if ns.select:
         args.append(f"--select={ns.select}")
-    args.append(f"--jobs={ns.jobs}")
-    args += list(ns.extra)
-    args.append(ns.path)
-    return args
+    return args + list(ns.extra)
 
 
-def child_command(args: list[str]) -> list[str]:
-    return [sys.executable, os.path.abspath(__file__), _LAUNCH, *args]
+def scenario_args(ns: argparse.Namespace, scenario: str, target: Target) -> list[str]:
+    if scenario == "stdin":
+        return [*base_args(ns), "--jobs=1", "--stdin-display-name", target.sample, "-"]
+    jobs = 1 if scenario == "tree" else ns.jobs
+    return [*base_args(ns), f"--jobs={jobs}", "."]
 
 
-# The configurations a round may run: the plugin, no plugin, the floor plugin.
-WITH, WITHOUT, FLOOR = "with", "without", "floor"
-
-
-def child_env(config: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop(_WITHOUT_ENV, None)
-    env.pop(_FLOOR_ENV, None)
-    # Installed packages (flake8, pyflakes, ...) come with bytecode; an editable
-    # checkout of the plugin gets its own on first import, unless this is set
-    # (some sandboxes do).  Without it every "with" run would compile the
-    # plugin's sources again (~60 ms), a cost no installed copy has.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if config == WITHOUT:
-        env[_WITHOUT_ENV] = "1"
-    elif config == FLOOR:
-        env[_FLOOR_ENV] = "1"
-    return env
-
-
-def measure(args: list[str], config: str) -> dict[str, Any]:
+def measure(args: list[str], config: str, cwd: str, stdin: Optional[str]) -> dict[str, Any]:
     """Run flake8 once in a child process; wall, CPU and peak RSS of the child."""
     with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            child_command(args),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            env=child_env(config),
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
+        source = open(stdin, "rb") if stdin else None
+        try:
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                child_command(args),
+                cwd=cwd,
+                stdin=source if source else subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=child_env(config),
+            )
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+        finally:
+            if source:
+                source.close()
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     return {
         "config": config,
-        "with_plugin": config == WITH,
         "wall_s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
-        "user_s": usage.ru_utime,
-        "sys_s": usage.ru_stime,
         # Linux reports KiB, macOS bytes
         "max_rss_mib": usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024),
         "exit_code": proc.returncode,
@@ -269,295 +362,145 @@ def crashed(run: dict[str, Any]) -> bool:
     return run["exit_code"] not in (0, 1) or "Traceback" in text or "failed during" in text
 
 
-def check_filter(args: list[str]) -> None:
-    """Prove that the 'without' run really lacks the plugin (and 'with' has it)."""
-    seen = {}
-    for with_plugin in (True, False):
-        out = subprocess.run(
-            child_command(["--version"]),
-            capture_output=True,
-            text=True,
-            env=child_env(WITH if with_plugin else WITHOUT),
-            check=False,
-        )
-        seen[with_plugin] = _OUR_DIST in out.stdout
-    if not seen[True]:
-        sys.exit(f"bench: {_OUR_DIST} is not installed for {sys.executable}")
-    if seen[False]:
-        sys.exit("bench: could not remove the plugin from flake8's plugin list")
-
-
-def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key in ("wall_s", "cpu_s", "max_rss_mib"):
-        values = [r[key] for r in runs]
-        out[key] = {"median": statistics.median(values), "min": min(values), "max": max(values)}
-    return out
-
-
-def paired(runs: list[dict[str, Any]], config: str, key: str = "cpu_s") -> dict[str, Any]:
-    """``config`` over "without", round by round, and the median of those ratios.
-
-    The two runs of a round are back to back, so a slow spell of a shared
-    machine (which moves single runs by 10 % and more) mostly hits both; the
-    median of the per-round ratios is the steadiest figure this script gives.
-    """
+def median_ratio(runs: list[dict[str, Any]], config: str, key: str) -> dict[str, Any]:
+    """``config`` over "without", round by round, and the median of those ratios."""
     by_round: dict[int, dict[str, float]] = {}
     for run in runs:
         by_round.setdefault(run["round"], {})[run["config"]] = run[key]
     ratios = [r[config] / r[WITHOUT] for r in by_round.values() if config in r and r.get(WITHOUT)]
-    if not ratios:
-        return {"median": float("nan"), "min": float("nan"), "max": float("nan"), "rounds": []}
-    return {
-        "median": statistics.median(ratios),
-        "min": min(ratios),
-        "max": max(ratios),
-        "rounds": ratios,
-    }
+    return {"median": statistics.median(ratios) if ratios else float("nan"), "rounds": ratios}
 
 
-# ----------------------------------------------------------------------------- in-process
+def run_case(
+    ns: argparse.Namespace, target: Target, scenario: str, store: str, scratch: str
+) -> dict[str, Any]:
+    """One scenario on one target with one store state: warm-up, then the paired rounds."""
+    args = scenario_args(ns, scenario, target)
+    stdin = os.path.join(target.root, target.sample) if scenario == "stdin" else None
+    configs = [WITH, WITHOUT, FLOOR] if ns.floor else [WITH, WITHOUT]
+    warm_dir = tempfile.mkdtemp(prefix="warm-", dir=scratch)
 
+    def command(config: str) -> tuple[list[str], Optional[str]]:
+        """The flake8 arguments of one run, and the cache folder it made (to delete)."""
+        if config != WITH or store == NO_STORE:
+            return args, None
+        if store == "warm":
+            return ["--fad-cache-dir", warm_dir, *args], None
+        cold = tempfile.mkdtemp(prefix="cold-", dir=scratch)
+        return ["--fad-cache-dir", cold, *args], cold
 
-# CPU time of this process: the breakdown stays meaningful on a busy machine.
-_clock = time.process_time
-
-
-class _Floor(ast.NodeVisitor):
-    """Visits every node and does nothing: the floor of an AST plugin."""
-
-
-class _Timer:
-    """Accumulates time spent in wrapped functions, outermost calls only."""
-
-    def __init__(self) -> None:
-        self.total = 0.0
-        self.calls = 0
-        self._depth = 0
-
-    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if self._depth:
-                self._depth += 1
-                try:
-                    return func(*args, **kwargs)
-                finally:
-                    self._depth -= 1
-            self._depth += 1
-            self.calls += 1
-            start = _clock()
-            try:
-                return func(*args, **kwargs)
-            finally:
-                self.total += _clock() - start
-                self._depth -= 1
-
-        wrapper.__wrapped__ = func  # type: ignore[attr-defined]
-        return wrapper
-
-
-def inprocess(ns: argparse.Namespace) -> dict[str, Any]:
-    """One flake8 -j1 run in this process, with timers around the plugin's parts."""
-    from flake8.main import cli
-
-    from flake8_fastapi_deps import checker, plugin, project
-
-    index = _Timer()
-    adopt_timer = _Timer()
-    stats = {"check_s": 0.0, "floor_s": 0.0, "linted": 0, "analysed": 0, "floor_failed": 0}
-    gc_stats = {"s": 0.0, "full": 0, "start": 0.0}
-
-    def on_gc(phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":
-            gc_stats["start"] = _clock()
-        else:
-            gc_stats["s"] += _clock() - gc_stats["start"]
-            gc_stats["full"] += info.get("generation") == 2
-    original_check = getattr(plugin, "check")
-    original_adopt = project.Project.adopt
-    saved = {
-        name: getattr(project.Project, name) for name in ("module_at", "project_dependency_targets")
-    }
-
-    def timed_check(tree: ast.Module, filename: Any, lines: Any, options: Any) -> Any:
-        start = _clock()
-        result = original_check(tree, filename, lines, options)
-        stats["check_s"] += _clock() - start
-        stats["linted"] += 1
-        start = _clock()
+    def one(config: str) -> dict[str, Any]:
+        run_args, made = command(config)
         try:
-            _Floor().visit(tree)
-        except RecursionError:
-            stats["floor_failed"] += 1
-        stats["floor_s"] += _clock() - start
-        return result
+            return measure(run_args, config, target.root, stdin)
+        finally:
+            if made:
+                shutil.rmtree(made, ignore_errors=True)
 
-    timed_adopt = adopt_timer.wrap(original_adopt)
-
-    def counting_adopt(self: Any, tree: ast.Module, path: Any, *args: Any) -> Any:
-        stats["analysed"] += 1
-        return timed_adopt(self, tree, path, *args)
-
-    args = flake8_args(ns)
-    args = [a for a in args if not a.startswith("--jobs=")] + ["--jobs=1"]
-    args = [*args[:-1], f"--output-file={os.devnull}", args[-1]]
-    project.clear_cache()
-    for name, func in saved.items():
-        setattr(project.Project, name, index.wrap(func))
-    project.Project.adopt = counting_adopt  # type: ignore[method-assign]
-    # plugin.py calls the name it imported; patch both spellings.
-    setattr(plugin, "check", timed_check)
-    checker_check = checker.check
-    setattr(checker, "check", timed_check)
-    gc.collect()
-    gc.callbacks.append(on_gc)
-    try:
-        start = time.perf_counter()
-        cpu_start = time.process_time()
-        if ns.profile:
-            import cProfile
-
-            profiler = cProfile.Profile()
-            code = profiler.runcall(cli.main, args)
-            profiler.dump_stats(ns.profile)
-        else:
-            code = cli.main(args)
-        total = time.perf_counter() - start
-        cpu_total = time.process_time() - cpu_start
-    finally:
-        gc.callbacks.remove(on_gc)
-        setattr(plugin, "check", original_check)
-        setattr(checker, "check", checker_check)
-        project.Project.adopt = original_adopt  # type: ignore[method-assign]
-        for name, func in saved.items():
-            setattr(project.Project, name, func)
-    projects = project.known_projects()
-    parsed = sum(p.parse_count for p in projects)
-    project.clear_cache()
-    walk = stats["check_s"] - index.total
+    if store == "warm":
+        one(WITH)  # fills the store
+    for i in range(ns.warmup):
+        one(configs[i % len(configs)])
+    runs: list[dict[str, Any]] = []
+    for rnd in range(ns.rounds):
+        shift = (rnd // 2) % len(configs)
+        order = configs[shift:] + configs[:shift]
+        if rnd % 2:
+            order.reverse()
+        for config in order:
+            run = one(config)
+            run["round"] = rnd + 1
+            runs.append(run)
+            print(
+                f"  {target.name} {scenario}/{store} round {rnd + 1}/{ns.rounds} {config:7s} "
+                f"{run['wall_s']:.2f}s wall {run['cpu_s']:.2f}s CPU",
+                file=sys.stderr,
+                flush=True,
+            )
+    shutil.rmtree(warm_dir, ignore_errors=True)
+    medians = {
+        config: {
+            key: statistics.median(r[key] for r in runs if r["config"] == config)
+            for key in ("wall_s", "cpu_s", "max_rss_mib")
+        }
+        for config in configs
+    }
+    ratios: dict[str, Any] = {}
+    for config in configs[:1] + configs[2:]:
+        wall = median_ratio(runs, config, "wall_s")
+        cpu = median_ratio(runs, config, "cpu_s")
+        ratios[config] = {
+            "wall": wall["median"],
+            "cpu": cpu["median"],
+            "max_rss": medians[config]["max_rss_mib"] / medians[WITHOUT]["max_rss_mib"],
+            "wall_rounds": wall["rounds"],
+            "cpu_rounds": cpu["rounds"],
+        }
+        ratios[config]["within_noise"] = {
+            key: abs(ratios[config][key] - 1) < NOISE for key in ("wall", "cpu", "max_rss")
+        }
     return {
-        "flake8_exit_code": code,
-        "total_wall_s": total,
-        "total_cpu_s": cpu_total,
-        "plugin_s": stats["check_s"],
-        "index_s": index.total,
-        "index_calls": index.calls,
-        "linted_files_s": walk,
-        "adopt_s": adopt_timer.total,
-        "gc_s": gc_stats["s"],
-        "gc_full_collections": int(gc_stats["full"]),
-        "floor_s": stats["floor_s"],
-        "floor_recursion_errors": stats["floor_failed"],
-        "files_linted": stats["linted"],
-        "files_analysed": stats["analysed"],
-        "files_parsed_by_index": parsed,
-        "projects": len(projects),
-        "plugin_share_of_rest": stats["check_s"] / max(cpu_total - stats["check_s"], 1e-9),
+        "target": target.name,
+        "scenario": scenario,
+        "store": store,
+        "flake8_args": args,
+        "cwd": target.root,
+        "runs": runs,
+        "medians": medians,
+        "ratios": ratios,
+        "crashes": sum(crashed(r) for r in runs),
     }
 
 
 # ----------------------------------------------------------------------------- report
 
 
-def _pct(ratio: float) -> str:
-    return f"{(ratio - 1) * 100:+.1f}%"
+def _ratio(value: float, noise: bool) -> str:
+    return f"{'~' if noise else ' '}{value:.2f}x"
 
 
 def render(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
-        f"flake8-fastapi-deps benchmark: {result['path']}",
-        f"machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['implementation']} {m['python']}, "
-        f"flake8 {m.get('flake8', '?')}, "
-        f"plugin {m.get('plugin', '?')} ({m.get('codes', '?')} codes)",
-        f"flake8 args: {' '.join(result['flake8_args'])}",
-        f"rounds: {result['rounds']} (order rotated each round), warm-up runs: {result['warmup']}",
-        "",
-        f"{'':22}{'without plugin':>16}{'with plugin':>16}{'ratio':>9}{'overhead':>10}",
+        f"machine: {m['nproc']} CPUs ({m['cpu_model']}), Python {m['python']}, "
+        f"flake8 {m.get('flake8', '?')}, plugin from {m.get('plugin_path', '?')}",
+        f"rounds: {result['rounds']} per configuration (order alternating), "
+        f"warm-up runs: {result['warmup']}",
     ]
-    s = result["summary"]
-    labels = {
-        "wall_s": ("wall", "s"),
-        "cpu_s": ("CPU (user+sys)", "s"),
-        "max_rss_mib": ("peak RSS", "MiB"),
-    }
-    for key, (label, unit) in labels.items():
-        for stat in ("median", "min"):
-            a = s["without"][key][stat]
-            b = s["with"][key][stat]
-            ratio = b / a if a else float("nan")
-            lines.append(
-                f"{label + ' ' + stat:22}{a:>13.3f} {unit:<3}{b:>12.3f} {unit:<3}"
-                f"{ratio:>8.3f}x{_pct(ratio):>10}"
-            )
-    floor = s.get(FLOOR)
-    if floor:
-        for stat in ("median", "min"):
-            a = s["without"]["cpu_s"][stat]
-            b = floor["cpu_s"][stat]
-            ratio = b / a if a else float("nan")
-            lines.append(
-                f"{'floor CPU ' + stat:22}{'':16}{b:>12.3f} s  {ratio:>8.3f}x{_pct(ratio):>10}"
-            )
-    lines.append("")
-    lines.append("CPU over 'without', round by round (the two runs of a round are back to back):")
-    for config, pair in result["paired_cpu"].items():
-        label = "with plugin" if config == WITH else "floor (bare walk)"
-        rounds = " ".join(_pct(r) for r in pair["rounds"])
-        lines.append(f"  {label:18} median {_pct(pair['median']):>7}   rounds: {rounds}")
-    lines.append("")
-    lines.append("runs (order as run):")
-    for run in result["runs"]:
+    if not result["store_supported"]:
+        lines.append("store: this plugin has no --fad-cache-dir; scenarios run as 'no store'")
+    for target in result["targets"]:
+        lines.append(f"target {target['name']}: {target['files']} files, root {target['root']}, "
+                     f"stdin file {target['sample']}")
+    lines += [
+        "",
+        "medians; ratio = with/without (wall, CPU: median of per-round ratios; RSS: of medians);"
+        " ~ = within noise (5 %)",
+        f"{'target':20} {'scenario':10} {'store':5} {'wall w/o':>9} {'with':>8} {'ratio':>7}"
+        f" {'CPU w/o':>9} {'with':>8} {'ratio':>7} {'RSS w/o':>8} {'with':>7} {'ratio':>7}",
+    ]
+    for case in result["cases"]:
+        med, ratio = case["medians"], case["ratios"][WITH]
+        noise = ratio["within_noise"]
+        scenario = case["scenario"] if case["scenario"] != "jobs" else f"-j{result['jobs']}"
         lines.append(
-            f"  round {run['round']}: {run['config']:7s}  "
-            f"wall {run['wall_s']:.3f}s  cpu {run['cpu_s']:.3f}s  rss {run['max_rss_mib']:.1f} MiB"
-            f"  exit {run['exit_code']}"
+            f"{case['target'][:20]:20} {scenario:10} {case['store']:5}"
+            f" {med[WITHOUT]['wall_s']:8.2f}s {med[WITH]['wall_s']:7.2f}s"
+            f" {_ratio(ratio['wall'], noise['wall'])}"
+            f" {med[WITHOUT]['cpu_s']:8.2f}s {med[WITH]['cpu_s']:7.2f}s"
+            f" {_ratio(ratio['cpu'], noise['cpu'])}"
+            f" {med[WITHOUT]['max_rss_mib']:5.0f}MiB {med[WITH]['max_rss_mib']:4.0f}MiB"
+            f" {_ratio(ratio['max_rss'], noise['max_rss'])}"
         )
-    ip = result.get("inprocess")
-    if ip:
-        total = ip["total_wall_s"]
-        lines += [
-            "",
-            "in-process breakdown (one flake8 -j1 run with the plugin; CPU seconds):",
-            f"  flake8 total (all plugins)           {ip['total_cpu_s']:9.3f} s"
-            f" ({total:.3f} s wall)",
-            f"  plugin check() total                 {ip['plugin_s']:9.3f} s "
-            f"({ip['plugin_share_of_rest'] * 100:.1f}% of the rest of flake8)",
-            f"    project index (other modules)      {ip['index_s']:9.3f} s "
-            f"({ip['index_calls']} outermost calls)",
-            f"    linted files (check minus index)   {ip['linted_files_s']:9.3f} s",
-            f"      of which modelling them (adopt)  {ip['adopt_s']:9.3f} s",
-            f"  cyclic GC during the run (all code)  {ip['gc_s']:9.3f} s"
-            f" ({ip['gc_full_collections']} full collections)",
-            f"  floor: bare NodeVisitor walk         {ip['floor_s']:9.3f} s"
-            + (
-                f" ({ip['floor_recursion_errors']} RecursionError)"
-                if ip["floor_recursion_errors"]
-                else ""
-            ),
-            f"  files linted                         {ip['files_linted']:9d}",
-            f"  files past the plugin's text filter  {ip['files_analysed']:9d}",
-            f"  files parsed by the project index    {ip['files_parsed_by_index']:9d}"
-            f" ({ip['projects']} project roots)",
-        ]
+        if FLOOR in case["ratios"]:
+            floor = case["ratios"][FLOOR]
+            lines.append(
+                f"{'':37}floor: wall {_ratio(floor['wall'], floor['within_noise']['wall'])}"
+                f"   CPU {_ratio(floor['cpu'], floor['within_noise']['cpu'])}"
+            )
     if result["crashes"]:
         lines += ["", f"WARNING: {result['crashes']} run(s) crashed; see stderr in --json output"]
     return "\n".join(lines)
-
-
-def script_parser(
-    doc: Optional[str], path_help: str = "source tree (or file) to lint"
-) -> argparse.ArgumentParser:
-    """The parser every benchmark script starts from: its docstring's first line, PATH, ``--json``."""
-    parser = argparse.ArgumentParser(
-        description=doc.split("\n\n")[0] if doc else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("path", help=path_help)
-    parser.add_argument(
-        "--json", nargs="?", const="-", metavar="FILE", help="JSON to stdout, or to FILE"
-    )
-    return parser
 
 
 def split_extra(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -568,7 +511,9 @@ def split_extra(argv: list[str]) -> tuple[list[str], list[str]]:
     return argv[:cut], argv[cut + 1:]
 
 
-def emit(result: dict[str, Any], json_target: Optional[str], text: Callable[[dict[str, Any]], str]) -> None:
+def emit(
+    result: dict[str, Any], json_target: Optional[str], text: Callable[[dict[str, Any]], str]
+) -> None:
     """``--json`` handling: JSON to stdout (``-``), else the text report and, with FILE, JSON there."""
     if json_target == "-":
         json.dump(result, sys.stdout, indent=2)
@@ -580,85 +525,88 @@ def emit(result: dict[str, Any], json_target: Optional[str], text: Callable[[dic
             json.dump(result, handle, indent=2)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == [_LAUNCH]:
-        return _launch(argv[1:])
+def _csv(kind: Callable[[str], Any], allowed: Optional[tuple[str, ...]] = None) -> Callable[[str], list[Any]]:
+    def parse(text: str) -> list[Any]:
+        items = [kind(part.strip()) for part in text.split(",") if part.strip()]
+        if allowed is not None and (not items or set(items) - set(allowed)):
+            raise argparse.ArgumentTypeError(f"expected some of {','.join(allowed)}")
+        return items
+
+    return parse
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
     argv, extra = split_extra(argv)
-    parser = script_parser(__doc__)
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="project folders to lint")
+    parser.add_argument("--gen", type=_csv(int), default=[], metavar="N[,N...]",
+                        help="also generate projects of N modules (gen_project.py) and measure them")
+    parser.add_argument("--as-project", action="store_true",
+                        help="copy each PATH's .py files into a temporary folder with a pyproject.toml")
+    parser.add_argument("--scenarios", type=_csv(str, SCENARIOS), default=list(SCENARIOS))
+    parser.add_argument("--store", type=_csv(str, STORES), default=list(STORES),
+                        help="store states to measure (when the plugin has a store)")
+    parser.add_argument("-j", "--jobs", type=int, default=2, help="flake8 --jobs of the 'jobs' scenario")
     parser.add_argument("--rounds", type=int, default=3, help="measured runs per configuration")
     parser.add_argument("--warmup", type=int, default=1, help="unreported runs first (file cache)")
-    parser.add_argument("-j", "--jobs", type=int, default=1, help="flake8 --jobs (default 1)")
-    parser.add_argument(
-        "--select", default=DEFAULT_SELECT, help="codes to select (default: flake8's defaults)"
-    )
+    parser.add_argument("--file", help="the stdin scenario's file, relative to each target")
+    parser.add_argument("--floor", action="store_true",
+                        help="also run our entry point doing only a bare NodeVisitor walk per file")
+    parser.add_argument("--select", default="", help="codes to select (default: flake8's defaults)")
     parser.add_argument("--use-config", action="store_true", help="do not pass --isolated")
-    parser.add_argument("--no-inprocess", action="store_true", help="skip the breakdown run")
-    parser.add_argument(
-        "--floor",
-        action="store_true",
-        help="also run a third configuration: our entry point doing only a bare "
-        "NodeVisitor walk per file (the least any AST plugin costs)",
-    )
-    parser.add_argument(
-        "--profile",
-        metavar="FILE",
-        help="run the in-process pass under cProfile and write pstats to FILE "
-        "(its timings are then inflated by the profiler)",
-    )
+    parser.add_argument("--keep", metavar="DIR",
+                        help="put copies and generated projects in DIR and keep them")
+    parser.add_argument("--json", nargs="?", const="-", metavar="FILE", help="JSON to stdout, or to FILE")
     ns = parser.parse_args(argv)
     ns.extra = extra
     if ns.rounds < 1:
         parser.error("--rounds must be >= 1")
-    ns.path = os.path.abspath(ns.path)
-    args = flake8_args(ns)
-    check_filter(args)
+    if not ns.paths and not ns.gen:
+        parser.error("give a PATH or --gen N")
+    return ns
 
-    configs = [WITH, WITHOUT, FLOOR] if ns.floor else [WITH, WITHOUT]
-    for i in range(ns.warmup):
-        measure(args, configs[i % len(configs)])
-    runs: list[dict[str, Any]] = []
-    for rnd in range(ns.rounds):
-        # rotate, then reverse every other round: each configuration runs first,
-        # last and (with the floor) in the middle equally often
-        shift = (rnd // 2) % len(configs)
-        order = configs[shift:] + configs[:shift]
-        if rnd % 2:
-            order.reverse()
-        for config in order:
-            run = measure(args, config)
-            run["round"] = rnd + 1
-            runs.append(run)
-            print(
-                f"round {rnd + 1}/{ns.rounds} {config:7s} {run['cpu_s']:.2f}s CPU",
-                file=sys.stderr,
-                flush=True,
-            )
+
+def main(argv: Optional[list[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [_LAUNCH]:
+        return _launch(argv[1:])
+    ns = parse_args(argv)
+    check_filter()
+    has_store = store_supported()
+    stores = ns.store if has_store else [NO_STORE]
+    if ns.keep:
+        os.makedirs(ns.keep, exist_ok=True)
+    scratch = os.path.abspath(ns.keep) if ns.keep else tempfile.mkdtemp(prefix="fad-bench-")
+    try:
+        targets = make_targets(ns, scratch)
+        cases = []
+        for target in targets:
+            for scenario in SCENARIOS:
+                if scenario in ns.scenarios:
+                    for store in stores:
+                        cases.append(run_case(ns, target, scenario, store, scratch))
+    finally:
+        if not ns.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
     result: dict[str, Any] = {
-        "path": ns.path,
         "machine": machine_info(),
-        "command": " ".join(["python", "benchmarks/bench.py", *sys.argv[1:]]),
-        "flake8_args": args,
+        "command": " ".join(["python", "benchmarks/bench.py", *argv]),
         "rounds": ns.rounds,
         "warmup": ns.warmup,
-        "runs": runs,
-        "summary": {
-            config: summarize([r for r in runs if r["config"] == config]) for config in configs
-        },
-        "paired_cpu": {config: paired(runs, config) for config in configs if config != WITHOUT},
-        "crashes": sum(crashed(r) for r in runs),
+        "jobs": ns.jobs,
+        "store_supported": has_store,
+        "targets": [vars(t) for t in targets],
+        "cases": cases,
+        "crashes": sum(c["crashes"] for c in cases),
     }
-    w, wo = result["summary"]["with"], result["summary"]["without"]
-    result["ratios"] = {
-        key: {stat: w[key][stat] / wo[key][stat] for stat in ("median", "min")}
-        for key in ("wall_s", "cpu_s", "max_rss_mib")
-    }
-    if not ns.no_inprocess:
-        result["inprocess"] = inprocess(ns)
     emit(result, ns.json, render)
-    for run in runs:
-        if crashed(run):
-            print(f"--- crashed run (exit {run['exit_code']}):\n{run['stderr']}", file=sys.stderr)
+    for case in cases:
+        for run in case["runs"]:
+            if crashed(run):
+                print(f"--- crashed run (exit {run['exit_code']}):\n{run['stderr']}", file=sys.stderr)
     return 2 if result["crashes"] else 0
 
 

@@ -1,32 +1,26 @@
-"""Time the plugin's ``check()`` alone over a tree, outside flake8, per rule family.
+"""Profile the plugin's ``check()`` alone over a tree, outside flake8: time per rule.
 
-    python benchmarks/check_only.py PATH [--reps 7] [--warm] [--all-codes] [--json [FILE]]
+    python benchmarks/check_only.py PATH [--reps 5] [--warm] [--all-codes]
+                                    [--profile FILE] [--json [FILE]]
 
-``bench.py`` answers "what does flake8 cost with the plugin?", but one flake8
-run over a large tree takes seconds and moves by several percent on a shared
-machine.  When working on the plugin's own speed, a faster and steadier
-figure helps: this script reads and parses every ``.py`` file under PATH
-once (not timed), then calls ``checker.check`` on each, in path order, as
-flake8 ``-j1`` would, ``--reps`` times.  Before each repetition the plugin's
-per-process caches are emptied (the project index is built cold, as in a new
-flake8 process); ``--warm`` keeps them after the first repetition, which
-leaves only the per-file work.
+``bench.py`` answers "what does flake8 cost with the plugin?"; this script
+answers "which rule costs what?".  It reads and parses every ``.py`` file
+under PATH once (not timed), then calls ``checker.check`` on each in path
+order, as flake8 ``-j1`` would, ``--reps`` times.  Before each repetition
+the plugin's per-process caches are emptied (the project index is built
+cold, as in a new flake8 process); ``--warm`` keeps them after the first
+repetition, which leaves only the per-file work.
 
-Reported: the minimum and median total CPU seconds, findings per run, and
-for the median repetition the time in ``Project.adopt`` (modelling the linted
-file) and in each rule family, the rest being the per-file glue of
-``checker``.  Timers wrap the functions from here; the plugin has none.
-``--all-codes`` runs the opt-in codes too (default: flake8's default
-selection).
-
-``--instructions`` counts instead of timing: the script runs itself once
-under valgrind's callgrind with collection switched on only around one
-repetition of the ``check()`` loop (cold, or the second with ``--warm``), and
-reports the instructions executed there.  The count does not move with the
-machine's load; hash randomisation is fixed (``PYTHONHASHSEED=0``) because
-set and dict orders change it by about 0.2 %.  Needs ``valgrind`` and
-``callgrind_control``; about half a minute on the FastAPI repository.
-Dependencies: the standard library and the plugin.
+Reported for the median repetition, in CPU seconds of exclusive time (a
+part nested in another is counted once, in the innermost): each rule module
+(``FADnnn``) and each family's total, ``adopt`` (modelling the linted file),
+``index`` (other project files read, parsed and modelled, dependency
+targets and project facts, whichever rule asked first), and the per-file
+glue of ``checker``.  Timers wrap the functions from here; the plugin has
+none.  ``--all-codes`` runs the opt-in codes too (default: flake8's default
+selection).  ``--profile FILE`` runs one more repetition under cProfile and
+writes its stats (``python -m pstats FILE``).  Standard library and the
+plugin only.
 """
 
 from __future__ import annotations
@@ -35,35 +29,55 @@ import argparse
 import ast
 import os
 import statistics
-import subprocess
 import sys
 import time
 import types
 import warnings
-from collections import Counter
+from collections import defaultdict
 from typing import Any, Callable, Iterator, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import bench  # noqa: E402  (the argument split and the report output are shared)
-import instructions  # noqa: E402  (callgrind's count, read from its output)
+import bench  # noqa: E402  (file listing and report output are shared)
 
 _clock = time.process_time
 
-
-def python_files(path: str) -> list[str]:
-    """``.py`` files under ``path`` in sorted walk order (hidden folders and caches skipped)."""
-    if os.path.isfile(path):
-        return [path]
-    found: list[str] = []
-    for folder, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
-        found.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".py"))
-    return found
+# Project methods whose outermost calls are the project index's work.
+INDEX_METHODS = ("module_at", "project_dependency_targets", "facts", "import_graph")
 
 
-def load(paths: list[str]) -> list[tuple[ast.Module, str, list[str]]]:
-    """(tree, path, lines) of every file that reads as UTF-8 and parses."""
+class Exclusive:
+    """Exclusive CPU time per label: time inside a nested label counts for that label only."""
+
+    def __init__(self) -> None:
+        self.spent: defaultdict[str, float] = defaultdict(float)
+        self._stack: list[str] = []
+        self._mark = 0.0
+
+    def _switch(self) -> None:
+        now = _clock()
+        if self._stack:
+            self.spent[self._stack[-1]] += now - self._mark
+        self._mark = now
+
+    def wrap(self, label: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self._switch()
+            self._stack.append(label)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self._switch()
+                self._stack.pop()
+
+        return wrapper
+
+
+def load(root: str) -> list[tuple[ast.Module, str, list[str]]]:
+    """(tree, path, lines) of every file under ``root`` that reads as UTF-8 and parses."""
+    paths = [root] if os.path.isfile(root) else [
+        os.path.join(root, rel) for rel in bench.python_files(root)
+    ]
     loaded = []
     for path in paths:
         try:
@@ -72,164 +86,151 @@ def load(paths: list[str]) -> list[tuple[ast.Module, str, list[str]]]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 tree = ast.parse(text, filename=path)
-        except (OSError, SyntaxError, ValueError):  # (UnicodeDecodeError is a ValueError)
+        except (OSError, SyntaxError, ValueError, RecursionError):  # E999 territory
             continue
-        loaded.append((tree, path, text.splitlines(keepends=True)))
+        loaded.append((tree, os.path.abspath(path), text.splitlines(keepends=True)))
     return loaded
 
 
-def family_name(unit: Any) -> str:
-    """The rule family a unit of ``rules.RULE_MODULES`` belongs to (``rules.<family>...``)."""
-    return str(unit.__name__).split(".")[2]
-
-
-def timed(units: tuple[Any, ...], spent: Counter[str]) -> tuple[Any, ...]:
-    """The same units, each adding the time of its ``check`` to its family's counter."""
-    wrapped: list[Any] = []
+def family_of(code: str, units: tuple[Any, ...]) -> str:
     for unit in units:
-        name = family_name(unit)
-        copy: Any = types.SimpleNamespace(RULE=unit.RULE, wants=getattr(unit, "wants", None))
-        copy.check = _timer(unit.check, name, spent)
+        if unit.RULE.code == code:
+            return str(unit.__name__).split(".")[2]
+    return "?"
+
+
+def _listed(check: Callable[[Any], Any]) -> Callable[[Any], Iterator[Any]]:
+    def run(ctx: Any) -> Iterator[Any]:
+        return iter(list(check(ctx)))  # the rule's generator runs inside the timer
+
+    return run
+
+
+def instrument(timer: Exclusive) -> Callable[[], None]:
+    """Wrap the rule modules, ``adopt`` and the index methods; the function that undoes it."""
+    from flake8_fastapi_deps import checker as checker_module, project
+
+    checker: Any = checker_module  # its table of rule modules is replaced while measuring
+    units = checker.RULE_MODULES
+    wrapped = []
+    for unit in units:
+        copy: Any = types.SimpleNamespace(
+            __name__=unit.__name__, RULE=unit.RULE, wants=getattr(unit, "wants", None)
+        )
+        copy.check = timer.wrap(unit.RULE.code, _listed(unit.check))
         wrapped.append(copy)
-    return tuple(wrapped)
+    saved = {name: getattr(project.Project, name) for name in ("adopt", *INDEX_METHODS)
+             if hasattr(project.Project, name)}
+    for name, func in saved.items():
+        setattr(project.Project, name, timer.wrap("adopt" if name == "adopt" else "index", func))
+    checker.RULE_MODULES = tuple(wrapped)
 
+    def undo() -> None:
+        checker.RULE_MODULES = units
+        for name, func in saved.items():
+            setattr(project.Project, name, func)
 
-def _timer(check: Callable[[Any], Any], name: str, spent: Counter[str]) -> Callable[[Any], Any]:
-    def timed_check(ctx: Any) -> Iterator[Any]:
-        start = _clock()
-        try:
-            return iter(list(check(ctx)))
-        finally:
-            spent[name] += _clock() - start
-
-    return timed_check
-
-
-def _collect(on: bool) -> None:
-    """Switch callgrind's instrumentation for this process on or off."""
-    subprocess.run(
-        ["callgrind_control", "-i", "on" if on else "off", str(os.getpid())],
-        stdout=subprocess.DEVNULL,
-        check=True,
-    )
-
-
-def count_instructions(ns: argparse.Namespace) -> dict[str, Any]:
-    """Run this script under callgrind (see ``--instructions``) and read the count."""
-    command = [
-        "valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null",
-        sys.executable, os.path.abspath(__file__), ns.path, "--collect-child",
-        f"--reps={2 if ns.warm else 1}",
-    ]
-    command += ["--warm"] if ns.warm else []
-    command += ["--all-codes"] if ns.all_codes else []
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
-    found = instructions.collected(done.stderr)
-    if done.returncode != 0 or found is None:
-        raise SystemExit(f"callgrind run failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return {"path": ns.path, "warm": ns.warm, "all_codes": ns.all_codes, "instructions": found}
+    return undo
 
 
 def measure(ns: argparse.Namespace) -> dict[str, Any]:
-    from flake8_fastapi_deps import checker, project
+    from flake8_fastapi_deps import checker as checker_module
     from flake8_fastapi_deps.options import Options, Selection
 
-    files = load(python_files(ns.path))
+    checker: Any = checker_module
+    files = load(ns.path)
     options = Options(selection=Selection.every_code()) if ns.all_codes else Options()
-    spent: Counter[str] = Counter()
     units = checker.RULE_MODULES
-    adopt = project.Project.adopt
+    timer = Exclusive()
 
-    def timed_adopt(self: Any, *args: Any, **kwargs: Any) -> Any:
-        start = _clock()
-        try:
-            return adopt(self, *args, **kwargs)
-        finally:
-            spent["adopt"] += _clock() - start
+    def one_pass() -> int:
+        findings = 0
+        for tree, path, lines in files:
+            findings += len(checker.check(tree, path, lines, options))
+        return findings
 
-    if not ns.collect_child:  # counted instructions are the plugin's own: no timers
-        checker.RULE_MODULES = timed(units, spent)  # type: ignore[misc]
-        setattr(project.Project, "adopt", timed_adopt)  # noqa: B010
+    undo = instrument(timer)
     reps: list[dict[str, Any]] = []
     try:
         for number in range(ns.reps):
             if number == 0 or not ns.warm:
                 checker.clear_cache()
-            spent.clear()
-            findings = 0
-            counted = ns.collect_child and number == ns.reps - 1
-            if counted:
-                _collect(True)
+            timer.spent.clear()
             start = _clock()
-            for tree, path, lines in files:
-                findings += len(checker.check(tree, path, lines, options))
+            findings = one_pass()
             total = _clock() - start
-            if counted:
-                _collect(False)
-            reps.append({"total_s": total, "findings": findings, "parts_s": dict(spent)})
+            reps.append({"total_s": total, "findings": findings, "parts_s": dict(timer.spent)})
     finally:
-        checker.RULE_MODULES = units  # type: ignore[misc]
-        setattr(project.Project, "adopt", adopt)  # noqa: B010
+        undo()
+    if ns.profile:
+        import cProfile
+
+        if not ns.warm:
+            checker.clear_cache()
+        profiler = cProfile.Profile()
+        profiler.runcall(one_pass)
+        profiler.dump_stats(ns.profile)
+    checker.clear_cache()
     measured = reps[1:] if ns.warm and len(reps) > 1 else reps
-    ordered = sorted(measured, key=lambda r: r["total_s"])
-    middle = ordered[(len(ordered) - 1) // 2]
+    middle = sorted(measured, key=lambda r: r["total_s"])[(len(measured) - 1) // 2]
+    parts = middle["parts_s"]
+    rules = {code: s for code, s in parts.items() if code.startswith("FAD")}
+    families: defaultdict[str, float] = defaultdict(float)
+    for code, seconds in rules.items():
+        families[family_of(code, units)] += seconds
     return {
         "path": ns.path,
         "files": len(files),
         "warm": ns.warm,
         "all_codes": ns.all_codes,
         "reps": reps,
-        "min_s": ordered[0]["total_s"],
+        "min_s": min(r["total_s"] for r in measured),
         "median_s": statistics.median(r["total_s"] for r in measured),
         "findings": sorted({r["findings"] for r in reps}),
-        "median_parts_s": middle["parts_s"],
         "median_rep_total_s": middle["total_s"],
+        "rules_s": rules,
+        "families_s": dict(families),
+        "adopt_s": parts.get("adopt", 0.0),
+        "index_s": parts.get("index", 0.0),
+        "glue_s": middle["total_s"] - sum(parts.values()),
     }
 
 
 def render(result: dict[str, Any]) -> str:
     cache = "warm caches" if result["warm"] else "caches emptied before each repetition"
+    total = result["median_rep_total_s"] or 1e-9
     lines = [
         f"checker.check on {result['files']} files under {result['path']} ({cache})",
         f"  total CPU  min {result['min_s']:.3f} s  median {result['median_s']:.3f} s"
         f"   findings per run: {', '.join(map(str, result['findings']))}",
-        f"  median repetition ({result['median_rep_total_s']:.3f} s):",
+        f"  median repetition ({result['median_rep_total_s']:.3f} s), exclusive time:",
     ]
-    parts = result["median_parts_s"]
-    for name, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
-        lines.append(f"    {name:18} {seconds:.3f} s")
-    rest = result["median_rep_total_s"] - sum(parts.values())
-    lines.append(f"    {'(per-file glue)':18} {rest:.3f} s")
+    for name, key in (("index", "index_s"), ("adopt", "adopt_s"), ("(per-file glue)", "glue_s")):
+        lines.append(f"    {name:22} {result[key]:7.3f} s {result[key] / total:6.1%}")
+    for family, seconds in sorted(result["families_s"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"    {family:22} {seconds:7.3f} s {seconds / total:6.1%}")
+    lines.append("  per rule:")
+    for code, seconds in sorted(result["rules_s"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"    {code:22} {seconds:7.3f} s {seconds / total:6.1%}")
     return "\n".join(lines)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    argv, _ = bench.split_extra(argv)
-    parser = bench.script_parser(__doc__, "source tree (or file)")
-    parser.add_argument("--reps", type=int, default=7, help="timed repetitions")
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("path", help="source tree (or file)")
+    parser.add_argument("--reps", type=int, default=5, help="timed repetitions")
     parser.add_argument("--warm", action="store_true", help="keep the caches after the first")
     parser.add_argument("--all-codes", action="store_true", help="run the opt-in codes too")
-    parser.add_argument(
-        "--instructions", action="store_true", help="count instructions under callgrind instead"
-    )
-    parser.add_argument("--collect-child", action="store_true", help=argparse.SUPPRESS)
-    ns = parser.parse_args(argv)
+    parser.add_argument("--profile", metavar="FILE", help="one more repetition under cProfile")
+    parser.add_argument("--json", nargs="?", const="-", metavar="FILE", help="JSON to stdout, or to FILE")
+    ns = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if ns.reps < 1:
         parser.error("--reps must be at least 1")
     ns.path = os.path.abspath(ns.path)
-    if ns.instructions:
-        counted = count_instructions(ns)
-        cache = "warm caches" if ns.warm else "cold caches"
-        bench.emit(
-            counted,
-            ns.json,
-            lambda r: f"checker.check over {r['path']} ({cache}): {r['instructions']:,} instructions",
-        )
-        return 0
-    text: Callable[[dict[str, Any]], str] = render
-    bench.emit(measure(ns), ns.json, text)
+    bench.emit(measure(ns), ns.json, render)
     return 0
 
 

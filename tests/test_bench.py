@@ -1,10 +1,9 @@
-"""The benchmark still runs (tiny tree, one round) whatever rules are registered."""
+"""The benchmark scripts still run (tiny generated project, one round) whatever rules are registered."""
 
 from __future__ import annotations
 
-import ast
 import json
-import shutil
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,14 +11,18 @@ from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+try:
+    import gen_project
+finally:
+    sys.path.pop(0)
 
 
 def _run_json(script: str, *args: str, timeout: int = 300) -> dict[str, Any]:
     """Run a benchmark script with ``--json``; its exit status must be 0; the JSON it printed."""
     proc = subprocess.run(
-        [sys.executable, str(BENCH.parent / script), *args, "--json"],
+        [sys.executable, str(BENCHMARKS / script), *args, "--json"],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -30,107 +33,90 @@ def _run_json(script: str, *args: str, timeout: int = 300) -> dict[str, Any]:
     return result
 
 
-def test_bench_smoke() -> None:
-    result = _run_json("bench.py", str(FIXTURES), "--rounds=1", "--warmup=0", "--floor")
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): p.read_text(encoding="utf-8")
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_generated_project_is_deterministic_and_valid(tmp_path: Path) -> None:
+    paths = gen_project.generate(7, str(tmp_path / "a"))
+    gen_project.generate(7, str(tmp_path / "b"))
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    assert len(paths) == 7 and gen_project.sample_module(7) in paths
+    files = _tree(tmp_path / "a")
+    assert "pyproject.toml" in files
+    for rel, text in files.items():
+        if rel.endswith(".py"):
+            compile(text, rel, "exec")
+    sample = files[gen_project.sample_module(7)]
+    # a dependency of another module, and a yield dependency
+    assert "from app.p000.m00001 import Item1, get_item_1" in sample
+    assert "yield buffer" in sample
+    with pytest.raises(ValueError):
+        gen_project.generate(3, str(tmp_path / "a"))  # not empty
+
+
+def test_bench_smoke(tmp_path: Path) -> None:
+    gen_project.generate(4, str(tmp_path / "proj"))
+    result = _run_json(
+        "bench.py", str(tmp_path / "proj"), "--gen=3", "--as-project",
+        "--rounds=1", "--warmup=0", "--floor", "--keep", str(tmp_path / "scratch"),
+    )
     assert result["crashes"] == 0
-    assert [r["config"] for r in result["runs"]] == ["with", "without", "floor"]
-    assert {r["with_plugin"] for r in result["runs"]} == {True, False}
-    runs = {r["config"]: r["cpu_s"] for r in result["runs"]}
-    for config in ("with", "floor"):
-        pair = result["paired_cpu"][config]
-        assert pair["rounds"] == [runs[config] / runs["without"]]
-        assert pair["median"] == pair["rounds"][0]
-    assert all(r["cpu_s"] > 0 and r["max_rss_mib"] > 0 for r in result["runs"])
-    inproc = result["inprocess"]
-    assert inproc["files_linted"] >= 1
-    assert inproc["files_analysed"] >= 1  # the fixtures are FastAPI code
-    assert 0 <= inproc["index_s"] <= inproc["plugin_s"]
-
-
-def _parses(path: Path) -> bool:
-    try:
-        ast.parse(path.read_bytes())
-    except SyntaxError:
-        return False
-    return True
-
-
-def test_same_process_smoke() -> None:
-    result = _run_json("same_process.py", str(FIXTURES), "--rounds=2", "--warmup=0", "--startup=1")
-    assert len(result["with_runs_s"]) == len(result["without_runs_s"]) == 2
-    assert result["paired_rounds"] == [
-        w / wo for w, wo in zip(result["with_runs_s"], result["without_runs_s"])
+    stores = ["cold", "warm"] if result["store_supported"] else ["none"]
+    targets = [t["name"] for t in result["targets"]]
+    assert targets == [str(tmp_path / "proj"), "generated 3"]
+    # --as-project copied the tree beside a root marker; the stdin file was found in it
+    copied = Path(result["targets"][0]["root"])
+    assert copied.parent == tmp_path / "scratch" and (copied / "pyproject.toml").is_file()
+    # the first module with the most ``Depends(`` (module 0 has no dependency on another)
+    assert result["targets"][0]["sample"] == gen_project.module_path(1)
+    assert result["targets"][1]["sample"] == gen_project.sample_module(3)
+    assert result["targets"][0]["files"] == 4 + 4 + 3  # modules, core, package/app files
+    cases = [(c["target"], c["scenario"], c["store"]) for c in result["cases"]]
+    assert cases == [
+        (t, s, store) for t in targets for s in ("stdin", "tree", "jobs") for store in stores
     ]
-    # the plugin saw every fixture file this Python can parse in the "with" runs (and none
-    # in the others: the script checks that)
-    assert result["files_checked"] == [sum(_parses(path) for path in FIXTURES.rglob("*.py"))]
-    assert set(result["startup"]) == {"with", "without"}
+    for case in result["cases"]:
+        assert sorted(r["config"] for r in case["runs"]) == ["floor", "with", "without"]
+        assert all(r["cpu_s"] > 0 and r["max_rss_mib"] > 0 for r in case["runs"])
+        runs = {r["config"]: r for r in case["runs"]}
+        ratio = case["ratios"]["with"]
+        assert ratio["cpu"] == runs["with"]["cpu_s"] / runs["without"]["cpu_s"]
+        assert ratio["max_rss"] == runs["with"]["max_rss_mib"] / runs["without"]["max_rss_mib"]
+        assert "floor" in case["ratios"]
+        if case["scenario"] == "stdin":
+            assert case["flake8_args"][-1] == "-"
+        else:
+            assert case["flake8_args"][-2:] == [f"--jobs={1 if case['scenario'] == 'tree' else 2}", "."]
 
 
-def test_check_only_smoke() -> None:
-    result = _run_json("check_only.py", str(FIXTURES), "--reps=2")
-    assert result["files"] == sum(_parses(path) for path in FIXTURES.rglob("*.py"))
-    assert len(result["reps"]) == 2
-    # a cold index gives the same findings every time, and the fixtures have some
-    assert len(result["findings"]) == 1 and result["findings"][0] > 0
-    parts = result["median_parts_s"]
-    assert {"adopt", "declarations", "structure"} <= set(parts)
-    assert sum(parts.values()) <= result["median_rep_total_s"]
-
-
-def test_instruction_counts_are_read_from_callgrind_output() -> None:
-    sys.path.insert(0, str(BENCH.parent))
+def test_bench_chooses_the_file_with_most_dependencies(tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCHMARKS))
     try:
-        import instructions
+        import bench
     finally:
         sys.path.pop(0)
-    stderr = (
-        "==77== Callgrind, a call-graph generating cache profiler\n==77== Events    : Ir\n"
-        "==77== Collected : 915446438\n==77== \n==77== I   refs:      915,446,438\n"
-    )
-    assert instructions.collected(stderr) == 915446438
-    assert instructions.collected("valgrind: command not found\n") is None
+    (tmp_path / "a.py").write_text("from fastapi import Depends\nDepends(x)\n")
+    (tmp_path / "b.py").write_text("r = APIRouter()\ndef f(a=Depends(g)): ...\n")
+    (tmp_path / "c.py").write_text("app = FastAPI()\ndef f(a=Depends(g), b=Depends(h)): ...\n")
+    files = bench.python_files(str(tmp_path))
+    assert files == ["a.py", "b.py", "c.py"]
+    assert bench.pick_sample(str(tmp_path), files) == "c.py"
 
 
-@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
-def test_instruction_counts_with_and_without_the_plugin() -> None:
-    result = _run_json("instructions.py", str(FIXTURES / "FAD001.py"), timeout=600)
-    counts = {r["config"]: r["instructions"] for r in result["runs"]}
-    assert set(counts) == {"with", "without"}
-    # the plugin is imported and finds FAD001 cases: more work than flake8 alone
-    assert counts["with"] > counts["without"] > 0
-    assert result["overhead"]["with"] == counts["with"] / counts["without"] - 1
-
-
-@pytest.mark.skipif(
-    shutil.which("valgrind") is None or shutil.which("callgrind_control") is None,
-    reason="needs valgrind's callgrind",
-)
-def test_check_only_counts_instructions_of_the_check_loop_alone() -> None:
-    one = FIXTURES / "FAD001.py"
-    cold = _run_json("check_only.py", str(one), "--instructions")
-    warm = _run_json("check_only.py", str(one), "--instructions", "--warm")
-    # collection covers one check() loop: a warm index costs less than building it
-    # (which scans this repository), and neither count holds the interpreter's start-up
-    # and imports (well over 50 million instructions)
-    assert 0 < warm["instructions"] < min(cold["instructions"], 50_000_000)
-
-
-def test_calibrate_smoke() -> None:
-    """Two installations (here: the same interpreter twice), paired round by round."""
-    result = _run_json(
-        "calibrate.py",
-        str(FIXTURES),
-        f"--baseline={sys.executable}",
-        f"--compare=again={sys.executable}",
-        "--rounds=2",
-        "--warmup=0",
-    )
-    assert result["failures"] == 0
-    assert list(result["configs"]) == ["baseline", "again"]
-    again = result["configs"]["again"]
-    # runs start outside the checkout, yet the installed plugin is found and listed
-    assert "flake8-fastapi-deps" in again["version"]
-    assert len(again["paired_rounds"]) == 2 and isinstance(again["paired_overhead"], float)
-    assert [r["round"] for r in result["runs"]["baseline"]] == [1, 2]
-    assert all(r["exit"] == 1 and r["cpu_s"] > 0 for r in result["runs"]["again"])  # findings
+def test_check_only_smoke(tmp_path: Path) -> None:
+    gen_project.generate(5, str(tmp_path / "proj"))
+    result = _run_json("check_only.py", str(tmp_path / "proj"), "--reps=2")
+    assert result["files"] == 5 + 4 + 3
+    assert len(result["reps"]) == 2
+    assert len(result["findings"]) == 1  # a cold index gives the same findings every time
+    assert {"FAD001", "FAD301"} <= set(result["rules_s"])
+    assert {"declarations", "structure"} <= set(result["families_s"])
+    assert result["adopt_s"] > 0
+    parts = sum(result["rules_s"].values()) + result["adopt_s"] + result["index_s"]
+    assert parts <= result["median_rep_total_s"] + 1e-9
+    assert os.path.isabs(result["path"])
