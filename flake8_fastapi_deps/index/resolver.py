@@ -141,6 +141,9 @@ class Resolver:
         self._import_roots: list[str] = []
         self._rooted_folders: set[str] = set()  # folders add_import_root_for has seen
         self._module_files: dict[tuple[Optional[str], str], Optional[str]] = {}
+        self._root_listings: dict[str, frozenset[str]] = {}  # import root -> names in it
+        # first part of an absolute name -> the import roots holding it, in order
+        self._roots_by_head: dict[str, list[str]] = {}
         if self.root:
             self._import_roots.append(self.root)
             src = os.path.join(self.root, "src")
@@ -165,13 +168,23 @@ class Resolver:
         base = os.path.dirname(top) if top else directory
         if inside(base) and base not in self._import_roots:
             self._import_roots.append(base)
-            self._module_files.clear()  # absolute names may now resolve elsewhere
+            # A root added last is tried last: an absolute name already found stays
+            # found; only the names no root had may now resolve (relative names
+            # never use the roots).
+            misses = [
+                key for key, found in self._module_files.items()
+                if found is None and key[0] is None
+            ]
+            for key in misses:
+                del self._module_files[key]
+            self._roots_by_head.clear()
 
     def module_file(self, importer: Optional[str], dotted_name: str) -> Optional[str]:
         """The file of module ``dotted_name`` (``.x`` relative to ``importer``).
 
         Answers are cached (each costs several stat calls); relative names per
-        importing directory, absolute ones until another import root is added.
+        importing directory, absolute ones for the project (a name no root had is
+        asked again when another import root is added).
         """
         relative = dotted_name.startswith(".")
         key = (os.path.dirname(importer) if relative and importer else None, dotted_name)
@@ -193,13 +206,36 @@ class Resolver:
         else:
             if not parts:
                 return None
-            bases = self._import_roots
+            # only the roots holding the first part (a folder, or a module of that
+            # name): one listing per root instead of a stat per root and lookup, which
+            # grew with the number of roots (a namespace-package project adds a root
+            # per linted folder)
+            head = parts[0]
+            holding = self._roots_by_head.get(head)
+            if holding is None:
+                holding = self._roots_by_head[head] = [
+                    root for root in self._import_roots
+                    if not self._root_names(root).isdisjoint((head, head + ".py"))
+                ]
+            bases = holding
         for base in bases:
             candidate = os.path.join(base, *parts)
             for path in (candidate + ".py", os.path.join(candidate, "__init__.py")):
                 if is_file(path) and self._tree.inside(path):
                     return real_path(path)
         return None
+
+    def _root_names(self, root: str) -> frozenset[str]:
+        """The names in import root ``root``'s folder (listed once per project)."""
+        names = self._root_listings.get(root)
+        if names is None:
+            try:
+                with os.scandir(root) as listing:
+                    names = frozenset(entry.name for entry in listing)
+            except OSError:
+                names = frozenset()
+            self._root_listings[root] = names
+        return names
 
     def is_external_module(self, mod: ModuleInfo, qualified: str) -> bool:
         """Does the dotted name (from one of ``mod``'s imports) start outside the project?"""
