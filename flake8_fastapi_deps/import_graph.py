@@ -40,7 +40,7 @@ import ast
 import os
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set as AbstractSet
 from typing import Callable, NamedTuple, Optional, Protocol
 
 from .components import Components
@@ -86,6 +86,73 @@ class ImportEdge(NamedTuple):
     col: int
 
 
+class PathsTo:
+    """Shortest paths ``source -> ... -> goal`` as the breadth-first tree that found them.
+
+    Each reached module knows its next hop towards ``goal``; lengths, the last
+    modules of a path and whether a path meets a set of modules are kept per
+    module of the tree (O(1) each), so no question walks a whole path.
+    """
+
+    def __init__(
+        self, goal: str, sources: set[str], next_hop: dict[str, Optional[str]], order: list[str]
+    ) -> None:
+        self.goal = goal
+        self._sources = sources
+        self._next = next_hop
+        self._order = order  # every module after its next hop
+        self._length: dict[str, int] = {}  # modules on the path, both ends included
+        self._last: dict[str, tuple[str, ...]] = {}  # its last (at most) 3 modules
+        for node in order:
+            hop = next_hop[node]
+            if hop is None:
+                self._length[node], self._last[node] = 1, (node,)
+                continue
+            length = self._length[node] = self._length[hop] + 1
+            self._last[node] = (node, *self._last[hop]) if length <= 3 else self._last[hop]
+        self._meets: dict[str, bool] = {}
+        self._meets_what: Optional[AbstractSet[str]] = None
+
+    def __contains__(self, source: object) -> bool:
+        return source in self._sources
+
+    def length(self, source: str) -> int:
+        """How many modules the path from ``source`` holds (``source`` and the goal included)."""
+        return self._length[source]
+
+    def path(self, source: str) -> list[str]:
+        """The whole path (costs its length)."""
+        found = [source]
+        hop = self._next[source]
+        while hop is not None:
+            found.append(hop)
+            hop = self._next[hop]
+        return found
+
+    def first(self, source: str, count: int) -> list[str]:
+        """The first ``count`` modules of the path (fewer if it is shorter)."""
+        found: list[str] = []
+        hop: Optional[str] = source
+        while hop is not None and len(found) < count:
+            found.append(hop)
+            hop = self._next[hop]
+        return found
+
+    def last(self, source: str) -> list[str]:
+        """The last 3 modules of the path (all of them if it is shorter)."""
+        return list(self._last[source])
+
+    def meets(self, source: str, modules: AbstractSet[str]) -> bool:
+        """Does the path from ``source`` hold one of ``modules``?  (Kept for one set.)"""
+        if self._meets_what is not modules:
+            self._meets_what = modules
+            self._meets = {}
+            for node in self._order:
+                hop = self._next[node]
+                self._meets[node] = node in modules or (hop is not None and self._meets[hop])
+        return self._meets[source]
+
+
 class ImportGraph:
     """Import edges and strongly connected components of one project, cached.
 
@@ -129,6 +196,7 @@ class ImportGraph:
         self._hint_words = router_hint_words(router_classes)
         self._chains: dict[str, tuple[str, ...]] = {}  # tuples: untracked by the collector
         self._text_index: dict[str, list[str]] = {}
+        self._names: dict[str, str] = {}  # path -> module_name(path)
         self.scratch: dict[str, object] = {}  # per-project results of rules built on the graph
         # Trees of router-hint files parsed for their exact edges, lent to the
         # rule that asks next whether they are router modules (see take_parsed);
@@ -437,16 +505,19 @@ class ImportGraph:
 
     # ----------------------------------------------------------------- paths
 
-    def shortest_paths_to(self, goal: str, sources: Iterable[str]) -> dict[str, list[str]]:
+    def shortest_paths_to(self, goal: str, sources: Iterable[str]) -> PathsTo:
         """For each source, a shortest import path ``source -> ... -> goal`` inside their component.
 
         One breadth-first search backwards from ``goal``, stopped as soon as
-        every source is reached.
+        every source is reached.  The paths are read from the search's tree
+        (:class:`PathsTo`), not built one by one: a module importing many
+        members of a long cycle costs linear time, not the sum of its cycles.
         """
         members = set(self.component(goal))
         wanted = {s for s in sources if s in members}
         reverse = self._reverse_edges(goal)
         next_hop: dict[str, Optional[str]] = {goal: None}
+        order = [goal]
         queue = deque([goal])
         remaining = set(wanted) - {goal}
         while queue and remaining:
@@ -454,19 +525,10 @@ class ImportGraph:
             for pred in reverse.get(node, ()):
                 if pred not in next_hop:
                     next_hop[pred] = node
+                    order.append(pred)
                     remaining.discard(pred)
                     queue.append(pred)
-        paths: dict[str, list[str]] = {}
-        for source in wanted:
-            if source not in next_hop:
-                continue
-            path = [source]
-            hop = next_hop[source]
-            while hop is not None:
-                path.append(hop)
-                hop = next_hop[hop]
-            paths[source] = path
-        return paths
+        return PathsTo(goal, {s for s in wanted if s in next_hop}, next_hop, order)
 
     def shortest_path(
         self, start: str, goals: set[str], avoid: set[str], members: set[str]
@@ -513,7 +575,14 @@ class ImportGraph:
         """``app.routers.auth`` for ``<root>/app/routers/auth.py``: the dotted name from the root.
 
         Relative to the project root, or to ``<root>/src`` for files below it.
+        Kept per path: every file of a cycle names it.
         """
+        name = self._names.get(path)
+        if name is None:
+            name = self._names[path] = self._module_name(path)
+        return name
+
+    def _module_name(self, path: str) -> str:
         directory, base = os.path.split(path)
         parts = [] if base == "__init__.py" else [base[:-3] if base.endswith(".py") else base]
         root = self.project.root
@@ -555,4 +624,4 @@ def _type_checking_by_spelling(test: ast.expr) -> bool:
     return is_type_checking_test(None, test)
 
 
-__all__ = ["ImportEdge", "ImportGraph", "ProjectIndex"]
+__all__ = ["ImportEdge", "ImportGraph", "PathsTo", "ProjectIndex"]

@@ -31,8 +31,9 @@ from .nodes import walk
 # Every subscript of the expressions build_module walked (a superset of the
 # ``Annotated[...]`` values of those expressions), put by build_module.
 ANNOTATED_CANDIDATES: Slot[list[ast.Subscript]] = Slot("annotated_candidates")
-# The ``Annotated[...]`` values among them (of the whole tree when not put).
-_ANNOTATED_VALUES: Slot[list[ast.expr]] = Slot("annotated_values")
+# id of each metadata item of those ``Annotated[...]`` values (of the whole
+# tree when not put) -> the ``T`` of the first value holding it.
+_ANNOTATED_HEADS: Slot[dict[int, ast.expr]] = Slot("annotated_heads")
 
 
 def annotated_parts(imports: Imports, expr: Optional[ast.expr]) -> Optional[list[ast.expr]]:
@@ -190,22 +191,18 @@ def _call(
 def _alias_implicit(mod: ModuleInfo, call: ast.Call) -> Optional[ast.expr]:
     """For ``X = Annotated[T, Depends()]`` at any level, the ``T`` of the enclosing Annotated."""
     # A marker outside a signature is usually inside an Annotated alias.  We
-    # cannot walk up the tree, so aliases are matched by identity.
-    for value in _annotated_values(mod):
-        parts = annotated_parts(mod.imports, value)
-        if parts and any(meta is call for meta in parts[1:]):
-            return parts[0]
-    return None
+    # cannot walk up the tree, so aliases are matched by identity: one table
+    # per module, not a walk over every alias for each marker.
+    return _ANNOTATED_HEADS.of(mod, lambda: _annotated_heads(mod)).get(id(call))
 
 
-def _annotated_values(mod: ModuleInfo) -> list[ast.expr]:
-    return _ANNOTATED_VALUES.of(mod, lambda: _find_annotated_values(mod))
-
-
-def _find_annotated_values(mod: ModuleInfo) -> list[ast.expr]:
+def _annotated_heads(mod: ModuleInfo) -> dict[int, ast.expr]:
     candidates = ANNOTATED_CANDIDATES.get(mod)
-    return [
-        node
-        for node in (candidates if candidates is not None else walk([mod.tree]))
-        if isinstance(node, ast.Subscript) and mod.imports.canonical(node.value) == ANNOTATED
-    ]
+    heads: dict[int, ast.expr] = {}
+    for node in candidates if candidates is not None else walk([mod.tree]):
+        if isinstance(node, ast.Subscript) and mod.imports.canonical(node.value) == ANNOTATED:
+            parts = annotated_parts(mod.imports, node)
+            if parts:
+                for meta in parts[1:]:
+                    heads.setdefault(id(meta), parts[0])
+    return heads

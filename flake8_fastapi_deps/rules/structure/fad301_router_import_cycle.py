@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 from ...base import Finding, Rule
 from ...import_graph import ImportGraph
@@ -66,23 +66,32 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     inside = set(members)
     edges = [e for e in graph.edges(path, ctx.module) if e.target in inside]
     back = graph.shortest_paths_to(path, {e.target for e in edges})
-    best: dict[tuple[int, int], list[str]] = {}  # import statement position -> cycle
+    # import statement position -> (length of its cycle, the cycle: the module
+    # back's path runs from, or a detour's whole list); paths are read from
+    # ``back`` only for the cycles reported, and only as far as they are named
+    best: dict[tuple[int, int], tuple[int, Union[str, list[str]]]] = {}
     for edge in edges:
-        rest = back.get(edge.target)
-        if rest is None:
+        if edge.target not in back:
             continue
-        cycle = [path, *rest]
-        if not routers.intersection(cycle):
+        cycle: Union[str, list[str]] = edge.target  # path -> back's path from the target
+        length = back.length(edge.target) + 1
+        if path not in routers and not back.meets(edge.target, routers):
             found = _cycle_through_router(graph, path, edge.target, routers, inside)
             if found is None:
                 continue
-            cycle = found
+            cycle, length = found, len(found)
         where = (edge.line, edge.col)
         known = best.get(where)
-        if known is None or len(cycle) < len(known):
-            best[where] = cycle
-    for (line, col), cycle in best.items():
-        yield Finding(line, col, RULE.format(cycle=_cycle_text(graph, cycle)))
+        if known is None or length < known[0]:
+            best[where] = (length, cycle)
+    for (line, col), (length, cycle) in best.items():
+        if isinstance(cycle, list):
+            text = _cycle_text(graph, cycle)
+        elif length > _MAX_NAMED_MODULES + 1:
+            text = _long_cycle_text(graph, length, [path, *back.first(cycle, 2)], back.last(cycle))
+        else:
+            text = _cycle_text(graph, [path, *back.path(cycle)])
+        yield Finding(line, col, RULE.format(cycle=text))
 
 
 def _routers_in(project: Project, graph: ImportGraph, members: tuple[str, ...]) -> frozenset[str]:
@@ -124,8 +133,14 @@ def _cycle_through_router(
 
 
 def _cycle_text(graph: ImportGraph, cycle: list[str]) -> str:
-    names = [graph.module_name(p) for p in cycle]
-    if len(names) > _MAX_NAMED_MODULES + 1:
-        hidden = len(names) - _MAX_NAMED_MODULES
-        names = [*names[:3], f"({hidden} more)", *names[-3:]]
+    if len(cycle) > _MAX_NAMED_MODULES + 1:
+        return _long_cycle_text(graph, len(cycle), cycle[:3], cycle[-3:])
+    return " -> ".join(graph.module_name(p) for p in cycle)
+
+
+def _long_cycle_text(graph: ImportGraph, length: int, first: list[str], last: list[str]) -> str:
+    """A cycle of ``length`` modules, named by its first and last three only."""
+    names = [graph.module_name(p) for p in first]
+    names.append(f"({length - _MAX_NAMED_MODULES} more)")
+    names.extend(graph.module_name(p) for p in last)
     return " -> ".join(names)
