@@ -25,7 +25,13 @@ class ModuleStore:
         self._tree = tree
         self._modules: dict[str, Optional[ModuleInfo]] = {}
         self.current: Optional[ModuleInfo] = None  # the module being linted (see adopt)
+        self.current_text = ""  # its source text, as flake8 gave it ("" if not given)
         self._parse_count = 0
+        # While the project scan runs (see begin_scan): the real paths asked for
+        # since the last ``consulted()``, and the modules built for the scan
+        # (oldest use first), dropped when it ends.
+        self._asked: Optional[set[str]] = None
+        self._made: Optional[dict[str, None]] = None
 
     # ---------------------------------------------------------------- counting
 
@@ -49,6 +55,13 @@ class ModuleStore:
         their syntax tree when the caller has just parsed them (with ``data``).
         """
         real = real_path(path)
+        asked = self._asked
+        if asked is not None:
+            asked.add(real)
+            made = self._made
+            if made is not None and real in made:
+                del made[real]  # (used again: the newest of the scan's modules)
+                made[real] = None
         if real in self._modules:
             return self._modules[real]
         current = self.current
@@ -71,7 +84,56 @@ class ModuleStore:
                 except RecursionError:
                     mod = None
         self._modules[real] = mod
+        if self._made is not None:
+            self._made[real] = None
         return mod
+
+    def build_apart(self, real: str) -> Optional[ModuleInfo]:
+        """A model of the file at the real path ``real`` as it is on disk, neither
+        kept nor taken from the store (nor the linted module's text)."""
+        data = files.read_source(real)
+        tree = files.parse_source(data, real) if data is not None else None
+        if tree is None or data is None:
+            return None
+        self._parse_count += 1
+        try:
+            mod = build_module(tree, real, data)
+        except RecursionError:
+            return None
+        mod.source_hash = hash(data)
+        return mod
+
+    # ---------------------------------------------------------------- the project scan
+
+    def begin_scan(self) -> None:
+        """The project scan starts: record what is asked, and which modules are built."""
+        self._asked = set()
+        self._made = {}
+
+    def consulted(self) -> set[str]:
+        """The real paths asked for (:meth:`module_at`) since the last call."""
+        asked = self._asked
+        self._asked = set() if asked is not None else None
+        return asked if asked is not None else set()
+
+    def trim_scan(self, keep: int) -> None:
+        """Drop the modules built for the scan but the ``keep`` used last (a file
+        the scan reads asks again for the modules its neighbours asked for)."""
+        made = self._made
+        if made is None:
+            return
+        while len(made) > keep:
+            real = next(iter(made))
+            del made[real]
+            if real in self._modules:
+                self.drop(real)
+
+    def end_scan(self, keep: int) -> None:
+        """The scan is over: drop the modules built for it but the ``keep`` used
+        last (a rule that needs one builds it again), so that a run on one file
+        of a big project does not keep every module the scan parsed."""
+        self.trim_scan(keep)
+        self._asked = self._made = None
 
     def has(self, real: str) -> bool:
         """Is there an answer (a module or None) for the real path ``real``?"""
@@ -100,6 +162,7 @@ class ModuleStore:
         if known is not None and text and known.source_hash == hash(text.encode("utf-8")):
             return known
         mod = build_module(tree, real, text or None)
+        self.current_text = text
         self.current = mod  # while it is linted, the store gives it instead of parsing the file
         return mod
 
@@ -147,6 +210,7 @@ class ModuleStore:
         garbage collection finds it (and make collections more frequent)."""
         if self.current is mod:
             self.current = None
+            self.current_text = ""
         if mod.path is None or self._modules.get(mod.path) is not mod:
             mod.cache.clear()
 
