@@ -28,10 +28,8 @@ class ModuleStore:
         self.current_text = ""  # its source text, as flake8 gave it ("" if not given)
         self._parse_count = 0
         # While the project scan runs (see begin_scan): the real paths asked for
-        # since the last ``consulted()``, and the modules built for the scan
-        # (oldest use first), dropped when it ends.
+        # since the last ``consulted()``
         self._asked: Optional[set[str]] = None
-        self._made: Optional[dict[str, None]] = None
 
     # ---------------------------------------------------------------- counting
 
@@ -58,10 +56,6 @@ class ModuleStore:
         asked = self._asked
         if asked is not None:
             asked.add(real)
-            made = self._made
-            if made is not None and real in made:
-                del made[real]  # (used again: the newest of the scan's modules)
-                made[real] = None
         if real in self._modules:
             return self._modules[real]
         current = self.current
@@ -84,8 +78,6 @@ class ModuleStore:
                 except RecursionError:
                     mod = None
         self._modules[real] = mod
-        if self._made is not None:
-            self._made[real] = None
         return mod
 
     def build_apart(self, real: str) -> Optional[ModuleInfo]:
@@ -106,9 +98,8 @@ class ModuleStore:
     # ---------------------------------------------------------------- the project scan
 
     def begin_scan(self) -> None:
-        """The project scan starts: record what is asked, and which modules are built."""
+        """The project scan starts: record the paths asked for (see :meth:`consulted`)."""
         self._asked = set()
-        self._made = {}
 
     def consulted(self) -> set[str]:
         """The real paths asked for (:meth:`module_at`) since the last call."""
@@ -116,24 +107,9 @@ class ModuleStore:
         self._asked = set() if asked is not None else None
         return asked if asked is not None else set()
 
-    def trim_scan(self, keep: int) -> None:
-        """Drop the modules built for the scan but the ``keep`` used last (a file
-        the scan reads asks again for the modules its neighbours asked for)."""
-        made = self._made
-        if made is None:
-            return
-        while len(made) > keep:
-            real = next(iter(made))
-            del made[real]
-            if real in self._modules:
-                self.drop(real)
-
-    def end_scan(self, keep: int) -> None:
-        """The scan is over: drop the modules built for it but the ``keep`` used
-        last (a rule that needs one builds it again), so that a run on one file
-        of a big project does not keep every module the scan parsed."""
-        self.trim_scan(keep)
-        self._asked = self._made = None
+    def end_scan(self) -> None:
+        """The scan is over: stop recording."""
+        self._asked = None
 
     def has(self, real: str) -> bool:
         """Is there an answer (a module or None) for the real path ``real``?"""

@@ -42,9 +42,6 @@ from .store import Store
 T = TypeVar("T")
 
 SCAN_BUDGET = 5_000
-# modules built by the scan kept while it runs, and after it (the ones used
-# last): a file often asks for the modules its neighbours asked for
-SCAN_KEEP = 16
 _DEP_TEXT = re.compile(rb"\bDepends\b|\bSecurity\b")
 _NEVER = re.compile(r"(?!)")
 
@@ -374,7 +371,6 @@ class Scanner:
                 found = self._stored_scan(name, context)
                 if found is None:
                     found = self._scan_file(name, real, data, context, scan, pending)
-                    modules.trim_scan(SCAN_KEEP)
                 yield_names |= found.yield_names
                 gate_names |= found.gate_names
                 for target, line, col, index in found.targets:
@@ -382,9 +378,7 @@ class Scanner:
                     scan.targets.setdefault(target, set()).add(key)
                     scan.sources.setdefault((target, key), []).append((real, index))
         finally:
-            # a run keeps only a few of the modules parsed here (a rule that
-            # needs another parses it again)
-            modules.end_scan(SCAN_KEEP)
+            modules.end_scan()
         if pending and self._current_on_disk():
             for name, found in pending:
                 self._put(name, found)
@@ -409,6 +403,7 @@ class Scanner:
         modules = self._modules
         semantics = self._semantics
         modules.consulted()  # (what is asked from here on rests under this file)
+        known = modules.has(real)
         mod = modules.module_at(real, data)  # (reads the file if it was not read just now)
         yield_names: set[str] = set()
         gate_names: set[str] = set()
@@ -445,6 +440,11 @@ class Scanner:
         current = modules.current
         if mod is not None and mod is current:
             scan.live[real] = mod  # its marker indices count the markers of this text
+        elif not known:
+            # Parsed for this question alone: not kept for the run (the declarations
+            # naming its targets parse it again if a rule asks; a module another
+            # file's resolution read stays, as that file's lint reads it too).
+            modules.drop(real)
         found = FileScan(
             context,
             frozenset(yield_names),
