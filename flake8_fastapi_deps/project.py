@@ -88,7 +88,9 @@ class Project:
         resolver = Resolver(tree, modules, self._router_classes)
         semantics = Semantics(resolver, self)
         self.store = _store_for(self.root, options)
-        scanner = self._scanner = Scanner(tree, modules, semantics, self.store)
+        scanner = self._scanner = Scanner(
+            tree, modules, semantics, self.store, import_roots=resolver.import_roots
+        )
         # files and modules
         self.inside = tree.inside
         self.files = tree.files

@@ -8,7 +8,8 @@
 * :mod:`.semantics`: routes and dependency semantics.
 * :mod:`.scan`: the project scan and the whole-project facts built in its pass.
 * :mod:`.store`: the persistent store of per-file answers (sqlite3), shared by
-  runs and ``-j`` workers; the scan keeps its per-file text summaries there.
+  runs and ``-j`` workers; the scan keeps its per-file text summaries there,
+  and (:mod:`.filescan`) what it learnt from each file it parsed.
 
 :class:`flake8_fastapi_deps.project.Project` is the façade over these parts.
 Nothing here imports that façade, and the parts import each other in the order

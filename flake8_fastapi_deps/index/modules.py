@@ -25,7 +25,11 @@ class ModuleStore:
         self._tree = tree
         self._modules: dict[str, Optional[ModuleInfo]] = {}
         self.current: Optional[ModuleInfo] = None  # the module being linted (see adopt)
+        self.current_text = ""  # its source text, as flake8 gave it ("" if not given)
         self._parse_count = 0
+        # While the project scan runs (see begin_scan): the real paths asked for
+        # since the last ``consulted()``
+        self._asked: Optional[set[str]] = None
 
     # ---------------------------------------------------------------- counting
 
@@ -49,6 +53,9 @@ class ModuleStore:
         their syntax tree when the caller has just parsed them (with ``data``).
         """
         real = real_path(path)
+        asked = self._asked
+        if asked is not None:
+            asked.add(real)
         if real in self._modules:
             return self._modules[real]
         current = self.current
@@ -72,6 +79,37 @@ class ModuleStore:
                     mod = None
         self._modules[real] = mod
         return mod
+
+    def build_apart(self, real: str) -> Optional[ModuleInfo]:
+        """A model of the file at the real path ``real`` as it is on disk, neither
+        kept nor taken from the store (nor the linted module's text)."""
+        data = files.read_source(real)
+        tree = files.parse_source(data, real) if data is not None else None
+        if tree is None or data is None:
+            return None
+        self._parse_count += 1
+        try:
+            mod = build_module(tree, real, data)
+        except RecursionError:
+            return None
+        mod.source_hash = hash(data)
+        return mod
+
+    # ---------------------------------------------------------------- the project scan
+
+    def begin_scan(self) -> None:
+        """The project scan starts: record the paths asked for (see :meth:`consulted`)."""
+        self._asked = set()
+
+    def consulted(self) -> set[str]:
+        """The real paths asked for (:meth:`module_at`) since the last call."""
+        asked = self._asked
+        self._asked = set() if asked is not None else None
+        return asked if asked is not None else set()
+
+    def end_scan(self) -> None:
+        """The scan is over: stop recording."""
+        self._asked = None
 
     def has(self, real: str) -> bool:
         """Is there an answer (a module or None) for the real path ``real``?"""
@@ -100,6 +138,7 @@ class ModuleStore:
         if known is not None and text and known.source_hash == hash(text.encode("utf-8")):
             return known
         mod = build_module(tree, real, text or None)
+        self.current_text = text
         self.current = mod  # while it is linted, the store gives it instead of parsing the file
         return mod
 
@@ -147,6 +186,7 @@ class ModuleStore:
         garbage collection finds it (and make collections more frequent)."""
         if self.current is mod:
             self.current = None
+            self.current_text = ""
         if mod.path is None or self._modules.get(mod.path) is not mod:
             mod.cache.clear()
 

@@ -152,6 +152,11 @@ class Resolver:
 
     # ---------------------------------------------------------------- module files
 
+    def import_roots(self) -> tuple[str, ...]:
+        """The folders absolute imports are searched in, in order (they grow as
+        files of other package chains are linted)."""
+        return tuple(self._import_roots)
+
     def add_import_root_for(self, path: str) -> None:
         """Make the package chain holding ``path`` importable (its top's parent)."""
         folder = os.path.dirname(path)

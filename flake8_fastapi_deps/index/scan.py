@@ -5,6 +5,11 @@ root, unless that holds more than :data:`SCAN_BUDGET` files) and learns which
 functions are used as dependencies by other files.  Only files whose text
 mentions ``Depends``/``Security`` with ``fastapi`` are parsed, and most of
 those are settled from their text alone (:mod:`~flake8_fastapi_deps.textscan`).
+What the scan learns from a parsed file is kept in the persistent store
+(:mod:`.filescan`): a later run parses it again only when it, a file its
+resolution read, or the project's file listing changed.  The declarations
+naming one function are built when a rule asks for them, from the few files
+that declare it.
 
 Whole-project questions of the rules are declared here too, so that no rule
 reads the project's files or manages the lifetime of modules:
@@ -26,8 +31,9 @@ from typing import Callable, Generic, NamedTuple, Optional, TypeVar, cast
 
 from ..model import MarkerUse, ModuleInfo, is_generator
 from ..textscan import LocalDeclarations, local_declarations
-from . import files
-from .cache import CACHE
+from . import filescan, files
+from .cache import CACHE, Stamp
+from .filescan import FileScan
 from .files import MISSING, ProjectFiles, file_stamp, real_path
 from .modules import ModuleStore
 from .semantics import DefKey, Semantics
@@ -154,6 +160,14 @@ def _keep(path: str, text: Optional[_FileText]) -> None:
         CACHE.file_local.pop(path, None)
 
 
+def _stamp(path: str) -> Stamp:
+    """The stamp of ``path`` this run rests on: as read, else stat'ed now (and kept)."""
+    stamp = CACHE.stamps.get(path)
+    if stamp is None:
+        stamp = CACHE.stamps[path] = file_stamp(path)
+    return stamp
+
+
 def _stored(path: str, store: Store) -> tuple[bool, Optional[_FileText]]:
     """(True, summary) when the persistent store holds one for ``path`` as it is now."""
     stamp = file_stamp(path)
@@ -235,10 +249,16 @@ class _Scan:
     """What a scan of one folder found (see :meth:`Scanner.scan`)."""
 
     targets: dict[str, set[DefKey]] = field(default_factory=dict)
-    # (path, def key) -> every declaration naming that function, with its module
+    # (path, def key) -> every declaration naming that function, in scan order:
+    # (real path of the declaring file, index of the marker in its marker_uses)
+    sources: dict[tuple[str, DefKey], list[tuple[str, int]]] = field(default_factory=dict)
+    # (path, def key) -> those declarations with their modules, built when first asked
     decls: dict[tuple[str, DefKey], list[tuple[MarkerUse, ModuleInfo]]] = field(
         default_factory=dict
     )
+    # real path -> the model whose markers ``sources`` count, when it is not the
+    # file on disk (the linted module, given by flake8 with other text)
+    live: dict[str, Optional[ModuleInfo]] = field(default_factory=dict)
     yield_names: frozenset[str] = frozenset()
     # names that make a FastAPI-free file worth walking: functions with Depends()
     # defaults (FAD003) and yield dependencies (FAD210)
@@ -254,8 +274,12 @@ class Scanner:
         modules: ModuleStore,
         semantics: Semantics,
         store: Optional[Store] = None,
+        import_roots: Callable[[], tuple[str, ...]] = tuple,
     ) -> None:
         self._tree = tree
+        self._import_roots = import_roots
+        # does the linted module's text equal its file on disk: (module, answer)
+        self._on_disk: Optional[tuple[ModuleInfo, bool]] = None
         self._store = store  # the persistent store of per-file summaries, if any
         self._modules = modules
         self._semantics = semantics
@@ -303,7 +327,8 @@ class Scanner:
     def scan(self, path: str) -> _Scan:
         """Uses of dependencies in the files around ``path``; built once per folder.
 
-        Only files whose text mentions ``Depends`` or ``Security`` are parsed.
+        Only files whose text mentions ``Depends`` or ``Security`` are parsed,
+        and of those only the ones without a valid summary in the store.
         """
         base = self.scan_base(path)
         scan = self._scans.get(base)
@@ -314,32 +339,77 @@ class Scanner:
         yield_names: set[str] = set()
         gate_names: set[str] = set()
         modules = self._modules
-        semantics = self._semantics
+        context = ""  # the digest the stored file summaries must match (filescan)
         # the whole project is read here: answer every text fact in the same read
         facts = self._missing_facts() if base == self.root else {}
-        for name in self._tree.files():
-            if not name.startswith(prefix):
-                continue
-            text, data = _file_text(name, facts, store=self._store)
-            if text is None:
-                continue
-            if facts:
-                self._record_facts(facts, name, text)
-            if not text.declares:
-                continue
-            local = text.local
-            if local is not None:
-                # Every declaration names the file's own code: its lint sees them all.
-                gate_names |= local.gate_names
-                yield_names |= local.yield_names
-                continue
-            real = real_path(name)
-            known = modules.has(real)
-            mod = modules.module_at(real, data)  # (reads the file if it was not read just now)
-            if mod is None:
-                continue
-            elsewhere = False
-            for marker in mod.marker_uses:
+        current = modules.current.path if modules.current is not None else None
+        # summaries resting on the linted module's text: stored only if it is the disk's
+        pending: list[tuple[str, FileScan]] = []
+        modules.begin_scan()
+        try:
+            for name in self._tree.files():
+                if not name.startswith(prefix):
+                    continue
+                text, data = _file_text(name, facts, store=self._store)
+                if name == current and data is not None:
+                    self._current_on_disk(data)  # (spares reading it again to compare)
+                if text is None:
+                    continue
+                if facts:
+                    self._record_facts(facts, name, text)
+                if not text.declares:
+                    continue
+                local = text.local
+                if local is not None:
+                    # Every declaration names the file's own code: its lint sees them all.
+                    gate_names |= local.gate_names
+                    yield_names |= local.yield_names
+                    continue
+                if not context:
+                    context = filescan.context_digest(self._import_roots(), self._tree.files())
+                real = real_path(name)
+                found = self._stored_scan(name, context)
+                if found is None:
+                    found = self._scan_file(name, real, data, context, scan, pending)
+                yield_names |= found.yield_names
+                gate_names |= found.gate_names
+                for target, line, col, index in found.targets:
+                    key = (line, col)
+                    scan.targets.setdefault(target, set()).add(key)
+                    scan.sources.setdefault((target, key), []).append((real, index))
+        finally:
+            modules.end_scan()
+        if pending and self._current_on_disk():
+            for name, found in pending:
+                self._put(name, found)
+        scan.yield_names = frozenset(yield_names)
+        scan.gate_names = frozenset(gate_names) | scan.yield_names
+        self._flush(whole=base == self.root)
+        return scan
+
+    def _scan_file(
+        self,
+        name: str,
+        real: str,
+        data: Optional[bytes],
+        context: str,
+        scan: _Scan,
+        pending: list[tuple[str, FileScan]],
+    ) -> FileScan:
+        """Parse the project file ``name`` (real path ``real``; ``data``: its bytes
+        if just read), resolve its markers and say what it contributes to the
+        scan; kept in the store when it rests on files as they are on disk (put
+        in ``pending`` when it rests on the linted module's text)."""
+        modules = self._modules
+        semantics = self._semantics
+        modules.consulted()  # (what is asked from here on rests under this file)
+        known = modules.has(real)
+        mod = modules.module_at(real, data)  # (reads the file if it was not read just now)
+        yield_names: set[str] = set()
+        gate_names: set[str] = set()
+        targets: list[filescan.Target] = []
+        if mod is not None:
+            for index, marker in enumerate(mod.marker_uses):
                 for func in semantics.dependency_functions(marker, mod):
                     if func.module.path is None:
                         continue
@@ -353,21 +423,93 @@ class Scanner:
                         )
                     if func.module.path == mod.path:
                         continue  # the file's own lint sees this declaration
-                    elsewhere = True
-                    scan.targets.setdefault(func.module.path, set()).add(func.info.key)
-                    scan.decls.setdefault((func.module.path, func.info.key), []).append((marker, mod))
+                    line, col = func.info.key
+                    targets.append((func.module.path, line, col, index))
+            # a signature kept already may rest on modules not asked for again:
+            # compute them anew, so that every module they read is recorded
+            signature = (
+                semantics.computed_signature if semantics.has_signatures(mod) else semantics.signature
+            )
             for info in mod.functions:
                 if not info.parents and info.cls is None and any(
-                    d.via == "default" for d in semantics.signature(mod, info)
+                    d.via == "default" for d in signature(mod, info)
                 ):
                     gate_names.add(info.name)
-            if not elsewhere and not known and mod is not modules.current:
-                # Nothing here for other files: do not keep the tree for the whole run.
-                modules.drop(real)
-        scan.yield_names = frozenset(yield_names)
-        scan.gate_names = frozenset(gate_names) | scan.yield_names
-        self._flush(whole=base == self.root)
-        return scan
+        consulted = modules.consulted()
+        consulted.add(real)
+        current = modules.current
+        if mod is not None and mod is current:
+            scan.live[real] = mod  # its marker indices count the markers of this text
+        elif not known:
+            # Parsed for this question alone: not kept for the run (the declarations
+            # naming its targets parse it again if a rule asks; a module another
+            # file's resolution read stays, as that file's lint reads it too).
+            modules.drop(real)
+        found = FileScan(
+            context,
+            frozenset(yield_names),
+            frozenset(gate_names),
+            tuple(targets),
+            tuple((path, *_stamp(path)) for path in sorted(consulted)),
+        )
+        if current is not None and current.path in consulted:
+            # the linted module's text may not be the file's: decided after the loop
+            pending.append((name, found))
+        else:
+            self._put(name, found)
+        return found
+
+    def _put(self, name: str, found: FileScan) -> None:
+        store = self._store
+        if store is not None:
+            store.put(filescan.KIND, name, CACHE.stamps.get(name, MISSING), filescan.encode(found))
+
+    def _stored_scan(self, name: str, context: str) -> Optional[FileScan]:
+        """The stored contribution of project file ``name``, when it still holds:
+        the file, every file consulted for it and the ``context`` are unchanged."""
+        store = self._store
+        if store is None:
+            return None
+        hit, value = store.get(filescan.KIND, name, _stamp(name))
+        if not hit:
+            return None
+        found = filescan.decode(value)
+        if found is None or found.context != context:
+            return None
+        current = self._modules.current
+        for path, size, mtime in found.consulted:
+            if _stamp(path) != (size, mtime):
+                return None
+            if current is not None and path == current.path and not self._current_on_disk():
+                return None
+        return found
+
+    def _current_on_disk(self, data: Optional[bytes] = None) -> bool:
+        """Is the text of the module being linted the bytes of its file on disk
+        (``data``, when the caller has just read them)?"""
+        current = self._modules.current
+        if current is None or current.path is None:
+            return False
+        known = self._on_disk
+        if known is not None and known[0] is current:
+            return known[1]
+        text = self._modules.current_text
+        if data is None and text:
+            data = files.read_source(current.path)
+        same = data is not None and text.encode("utf-8") == data
+        self._on_disk = (current, same)
+        return same
+
+    def _declaring_module(self, scan: _Scan, real: str) -> Optional[ModuleInfo]:
+        """The model whose markers the scan counted for the file at ``real``."""
+        if real in scan.live:
+            return scan.live[real]
+        current = self._modules.current
+        if current is not None and current.path == real and not self._current_on_disk():
+            # the scan counted the markers of the file on disk, not of this text
+            mod = scan.live[real] = self._modules.build_apart(real)
+            return mod
+        return self._modules.module_at(real)
 
     def _flush(self, whole: bool) -> None:
         """Write the summaries learnt to the persistent store (between analyses);
@@ -376,6 +518,7 @@ class Scanner:
         if store is None:
             return
         if whole:
+            store.flush(filescan.KIND, self._tree.files(), self.root)
             store.flush(_KIND, self._tree.files(), self.root)
         else:
             store.flush()
@@ -389,8 +532,24 @@ class Scanner:
         return self.scan(path).targets
 
     def declarations_elsewhere(self, path: str, key: DefKey) -> list[tuple[MarkerUse, ModuleInfo]]:
-        """The declarations in the files around ``path`` naming its function ``key``."""
-        return self.scan(path).decls.get((path, key), [])
+        """The declarations in the files around ``path`` naming its function ``key``.
+
+        The declaring files are parsed now (once), and only they: the scan kept
+        which marker of which file names the function.
+        """
+        scan = self.scan(path)
+        found = scan.decls.get((path, key))
+        if found is not None:
+            return found
+        sources = scan.sources.get((path, key))
+        if not sources:
+            return []
+        found = scan.decls[(path, key)] = []
+        for real, index in sources:
+            mod = self._declaring_module(scan, real)
+            if mod is not None and index < len(mod.marker_uses):
+                found.append((mod.marker_uses[index], mod))
+        return found
 
     def mentions_project_names(self, path: str, text: str) -> bool:
         """Does ``text`` name a function that matters to files without FastAPI code?

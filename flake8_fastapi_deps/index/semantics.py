@@ -251,6 +251,16 @@ class Semantics:
         found = cache.get(id(info.node))
         if found is not None:
             return found
+        decls = cache[id(info.node)] = self.computed_signature(mod, info)
+        return decls
+
+    def has_signatures(self, mod: ModuleInfo) -> bool:
+        """Has a signature of ``mod`` been computed and kept already?"""
+        return bool(_SIGNATURES.get(mod))
+
+    def computed_signature(self, mod: ModuleInfo, info: FunctionInfo) -> list[ParamDecl]:
+        """:meth:`signature` computed now, not kept (every module it reads is asked
+        from the module store again: the project scan records which)."""
         decls: list[ParamDecl] = []
         imports = mod.imports
         for param, default in info.params:
@@ -284,7 +294,6 @@ class Semantics:
                     implicit = parts[0] if parts else ann
                     decl = _decl(param, default, default, imports, implicit, mod, info.parents, "default")
             decls.append(decl)
-        cache[id(info.node)] = decls
         return decls
 
 

@@ -1,8 +1,11 @@
 """The persistent store: per-file answers kept across runs and shared by ``-j`` workers.
 
 What the index learns from one file's bytes alone (the scan's text summary of
-the file) is written here, keyed by the file's path, size and ``mtime_ns``, so
-that a later run whose files did not change reads none of them again.
+the file, kind ``file text``) is written here, keyed by the file's path, size
+and ``mtime_ns``, so that a later run whose files did not change reads none of
+them again; and what the scan learns from a parsed file (kind ``file scan``,
+see :mod:`.filescan`), valid while the files it rests on and the project's
+file listing are unchanged.
 
 * stdlib :mod:`sqlite3` in WAL mode: each process (each ``-j`` worker) opens its
   own connection; readers never wait for a writer.  Writes are short
