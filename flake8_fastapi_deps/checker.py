@@ -68,6 +68,21 @@ def _check(
     text = "".join(lines)
     mentions = any(trigger in text for trigger in _TRIGGERS)
     project = project_for(filename, options)
+    try:
+        return _findings(running, project, tree, filename, text, mentions, options)
+    finally:
+        project.save()  # what this file taught the index, for later runs (one short write)
+
+
+def _findings(
+    running: tuple[RuleModule, ...],
+    project: Project,
+    tree: ast.Module,
+    filename: Optional[str],
+    text: str,
+    mentions: bool,
+    options: Options,
+) -> list[Finding]:
     real = real_path(filename) if project.root and filename else None
     if (
         not mentions

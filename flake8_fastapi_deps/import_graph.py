@@ -153,6 +153,21 @@ class PathsTo:
         return self._meets[source]
 
 
+# A file's import statements as the text pre-scan reads them, (kind, base, names)
+# each, and whether its text hints at an app or router.
+TextSummary = tuple[tuple[tuple[str, str, tuple[str, ...]], ...], bool]
+
+
+class SummaryCache(Protocol):
+    """Where :class:`ImportGraph` keeps each file's :data:`TextSummary` across runs."""
+
+    def get(self, path: str) -> Optional[TextSummary]:
+        """The summary of ``path`` if one is kept for the file as it is now."""
+
+    def put(self, path: str, summary: TextSummary) -> None:
+        """Keep the summary of ``path`` just computed (from the file as read)."""
+
+
 class ImportGraph:
     """Import edges and strongly connected components of one project, cached.
 
@@ -172,9 +187,11 @@ class ImportGraph:
         read: Callable[[str], Optional[bytes]],
         parse: Callable[[bytes, str], Optional[ast.Module]],
         router_classes: Iterable[str],
+        summaries: Optional[SummaryCache] = None,
     ) -> None:
         self.project = project
         self._read = read
+        self._summaries = summaries  # what earlier runs learnt from each file's text
         self._parse_source = parse
         # per import statement: what _import_targets / _from_targets look up
         self._imported_files: dict[str, tuple[str, ...]] = {}
@@ -290,7 +307,7 @@ class ImportGraph:
                 yield target
 
     def _from_targets(
-        self, path: str, base: str, names: list[str], ancestors: tuple[str, ...]
+        self, path: str, base: str, names: Sequence[str], ancestors: tuple[str, ...]
     ) -> Iterator[str]:
         """``from base import names``: the packages above ``base``, submodules, ``base``."""
         prefixes, subs, base_file, needs_names = self._from_files(path, base, names)
@@ -304,7 +321,7 @@ class ImportGraph:
             yield base_file
 
     def _from_files(
-        self, path: str, base: str, names: list[str]
+        self, path: str, base: str, names: Sequence[str]
     ) -> tuple[tuple[str, ...], tuple[str, ...], Optional[str], bool]:
         """The files ``from base import names`` in ``path``'s folder may run, cached.
 
@@ -386,20 +403,45 @@ class ImportGraph:
 
     # ----------------------------------------------------------------- candidate edges
 
+    def summarise_text(self, text: str) -> TextSummary:
+        """What the candidate layer needs of a file's text: its import statements
+        (as :func:`scan_imports` reads them) and its router hint."""
+        imports = tuple((kind, base, tuple(names)) for kind, base, names in scan_imports(text))
+        return imports, self._hint(text)
+
+    def _summary(self, path: str) -> TextSummary:
+        """:meth:`summarise_text` of project file ``path`` (an unreadable one has no
+        imports and no hint), from the summaries kept by earlier runs when they
+        still describe the file."""
+        kept = self._summaries
+        if kept is not None:
+            found = kept.get(path)
+            if found is not None:
+                return found
+        data = self._read(path)
+        summary = self.summarise_text(data.decode("utf-8", "replace") if data is not None else "")
+        if kept is not None:
+            kept.put(path, summary)
+        return summary
+
     def _text_successors(self, path: str) -> tuple[str, ...]:
         cached = self._text_edges.get(path)
         if cached is not None:
             return cached
-        data = self._read(path)
-        return self._text_targets(path, data.decode("utf-8", "replace") if data is not None else "")
+        return self._summary_targets(path, self._summary(path))
 
     def _text_targets(self, path: str, text: str) -> tuple[str, ...]:
         """The text successors of ``path`` whose text is ``text`` (cached)."""
+        return self._summary_targets(path, self.summarise_text(text))
+
+    def _summary_targets(self, path: str, summary: TextSummary) -> tuple[str, ...]:
+        """The text successors of ``path`` from its text's summary (cached)."""
         found: dict[str, None] = {}
+        imports, hint = summary
         if path not in self._hints:  # the same text answers router_hint: read files once
-            self._hints[path] = self._hint(text)
+            self._hints[path] = hint
         ancestors = self._package_chain(path)
-        for kind, base, names in scan_imports(text):
+        for kind, base, names in imports:
             if kind == "import":
                 targets = [t for n in names for t in self._import_targets(path, n, ancestors)]
             else:
@@ -415,10 +457,7 @@ class ImportGraph:
         """Might ``path`` create an app/router or define routes?  (Text only; a superset.)"""
         hint = self._hints.get(path)
         if hint is None:
-            data = self._read(path)
-            hint = self._hints[path] = self._hint(
-                data.decode("utf-8", "replace") if data is not None else ""
-            )
+            hint = self._hints[path] = self._summary(path)[1]
         return hint
 
     def _hint(self, text: str) -> bool:

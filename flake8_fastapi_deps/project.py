@@ -60,6 +60,7 @@ from .index.scan import (
     register_text_fact,
 )
 from .index.semantics import DefKey, ParamDecl, Route, Semantics
+from .index.importstore import StoredImports
 from .index.store import Store, partition, store_folder
 from .memo import Slot
 from .model import MarkerUse, ModuleInfo, def_key
@@ -177,11 +178,21 @@ class Project:
         the project's files (read once, in the scan's pass when it covers the root)."""
         return self._scanner.facts(key)
 
+    def save(self) -> None:
+        """Write what the persistent store was given since the last write (nothing
+        without a store or when nothing is new); never raises."""
+        if self.store is not None:
+            self.store.flush()
+
     def import_graph(self) -> ImportGraph:
         """The project's module-level import graph, built lazily and kept for the process."""
         if self._import_graph is None:
             self._import_graph = ImportGraph(
-                self, files.read_source, files.parse_source, self._router_classes
+                self,
+                files.read_source,
+                files.parse_source,
+                self._router_classes,
+                StoredImports(self.store) if self.store is not None else None,
             )
         return self._import_graph
 

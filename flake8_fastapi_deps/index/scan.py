@@ -35,6 +35,7 @@ from . import filescan, files
 from .cache import CACHE, Stamp
 from .filescan import FileScan
 from .files import MISSING, ProjectFiles, file_stamp, real_path
+from .importstore import KIND as IMPORTS_KIND
 from .modules import ModuleStore
 from .semantics import DefKey, Semantics
 from .store import Store
@@ -519,6 +520,7 @@ class Scanner:
             return
         if whole:
             store.flush(filescan.KIND, self._tree.files(), self.root)
+            store.flush(IMPORTS_KIND, self._tree.files(), self.root)
             store.flush(_KIND, self._tree.files(), self.root)
         else:
             store.flush()

@@ -10,7 +10,9 @@ file listing are unchanged.
 * stdlib :mod:`sqlite3` in WAL mode: each process (each ``-j`` worker) opens its
   own connection; readers never wait for a writer.  Writes are short
   transactions made between analyses (never held across one), with a small
-  busy timeout: a store that stays locked is skipped, not waited for.
+  busy timeout: a store that stays locked is skipped, not waited for.  A write
+  that finds another writer (a ``-j`` worker) still busy is dropped without a
+  word: what it held is learnt again, and written, by a later run.
 * Entries are partitioned by a fingerprint of the plugin (version, and the
   size and mtime of its own modules: an edited source tree is a new version),
   the Python version and the options that change summaries.
@@ -39,7 +41,8 @@ from .cache import Stamp
 
 SCHEMA = 1  # bump when the tables or the meaning of a kind's values change
 MAX_ENTRIES = 200_000
-BUSY_TIMEOUT_MS = 50
+BUSY_TIMEOUT_MS = 250  # -j workers writing at once wait this long for each other
+_OPEN_ATTEMPTS = 5  # opening a store another worker is creating: tries, 50 ms apart and growing
 DB_NAME = "index.sqlite3"
 _FILES = (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm")
 
@@ -135,7 +138,7 @@ class Store:
         if self._db is not None:
             return self._db
         try:
-            self._db = self._open()
+            self._db = self._open_waiting()
         except (sqlite3.Error, OSError) as error:
             if isinstance(error, sqlite3.DatabaseError) and _corrupt(error):
                 self._db = self._rebuild(f"cache {self.path} was unreadable ({error}); rebuilt it")
@@ -185,6 +188,18 @@ class Store:
             return None
         say_once(message)
         return db
+
+    def _open_waiting(self) -> sqlite3.Connection:
+        """:meth:`_open`, tried again a few times while another process (a -j worker
+        creating the same new store, switching it to WAL) holds it."""
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                return self._open()
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or attempt == _OPEN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _fail(self, error: BaseException) -> None:
         self._off = True
@@ -301,7 +316,17 @@ class Store:
                         (count - MAX_ENTRIES,),
                     )
         except sqlite3.Error as error:
+            if _busy(error):
+                # another process (a -j worker) is writing: these rows are learnt
+                # again and written by a later run; not worth a word
+                return
             self._fail(error)
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    """The database was locked by another writer beyond the busy timeout."""
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
 class _OtherSchema(sqlite3.DatabaseError):
