@@ -323,7 +323,9 @@ def known_projects() -> list[Project]:
 
 def clear_cache() -> None:
     """Forget every project and every process-wide answer of the index (tests use
-    this between fixture projects)."""
+    this between fixture projects); the stores' connections are closed first."""
+    for store in (_STORES.get(CACHE) or {}).values():
+        store.close()
     CACHE.clear()
 
 
