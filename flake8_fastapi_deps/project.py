@@ -173,6 +173,23 @@ class Project:
         graph = self._import_graph
         return self._modules.ask(path, question, graph.take_parsed if graph is not None else None)
 
+    def component(
+        self, path: str, module: Optional[ModuleInfo], question: Callable[[tuple[str, ...]], T]
+    ) -> tuple[tuple[str, ...], T]:
+        """The import cycle (strongly connected component) holding ``path``, and
+        ``question(members)``, which may ask :meth:`ask_module` about its modules.
+
+        Finding the component parses the router-hint files among its members for
+        their exact edges; :meth:`ask_module` reuses those trees while
+        ``question`` runs, and they are dropped afterwards (never kept for the run).
+        """
+        graph = self.import_graph()
+        try:
+            members = graph.component(path, module)
+            return members, question(members)
+        finally:
+            graph.drop_parsed()
+
     def facts(self, key: FactKey[T]) -> dict[str, T]:
         """``{path: value}`` of a fact declared with :func:`declare_text_fact`, over
         the project's files (read once, in the scan's pass when it covers the root)."""

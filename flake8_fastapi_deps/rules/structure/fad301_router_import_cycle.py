@@ -54,13 +54,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     graph = project.import_graph()
     if not graph.may_be_in_router_cycle(path, ctx.module):
         return
-    try:
-        members = graph.component(path, ctx.module)
-        if len(members) < 2:
-            return
-        routers = _routers_in(project, graph, members)
-    finally:
-        graph.drop_parsed()
+    members, routers = project.component(
+        path, ctx.module, lambda found: _routers_in(project, graph, found) if len(found) > 1 else None
+    )
     if not routers:
         return
     inside = set(members)
