@@ -31,8 +31,6 @@ RULE = Rule(
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if not ctx.options.reports(RULE.code):
-        return
     for info in ctx.request_functions():
         if info.is_async:
             yield from _never_awaits(ctx, info)

@@ -32,8 +32,6 @@ RULE = Rule(
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if not ctx.options.reports(RULE.code):
-        return
     for info in ctx.request_functions():
         calls = function_facts(ctx.module, info).calls
         if not calls:

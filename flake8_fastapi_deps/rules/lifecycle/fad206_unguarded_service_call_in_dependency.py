@@ -41,8 +41,6 @@ RULE = Rule(
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if not ctx.options.reports(RULE.code):
-        return
     pooled = pooled_names(ctx)
     for info in ctx.request_functions():
         if not ctx.is_dependency(info):

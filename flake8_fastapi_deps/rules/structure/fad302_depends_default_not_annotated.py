@@ -24,7 +24,7 @@ RULE = Rule(
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if ctx.is_test or not ctx.mentions_fastapi or not ctx.options.reports(RULE.code):
+    if ctx.is_test or not ctx.mentions_fastapi:
         return
     for info in ctx.module.functions:
         for decl in ctx.project.signature(ctx.module, info):

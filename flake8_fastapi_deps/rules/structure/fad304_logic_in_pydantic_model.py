@@ -38,11 +38,11 @@ RULE = Rule(
 
 def wants(project: Project, path: Optional[str], text: str, options: Options) -> bool:
     """When FAD304 is selected: FastAPI-free modules that may define Pydantic models."""
-    return options.reports(RULE.code) and any(word in text for word in MODEL_WORDS)
+    return any(word in text for word in MODEL_WORDS)
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if ctx.is_test or not ctx.options.reports(RULE.code):
+    if ctx.is_test:
         return
     if not (ctx.module.imports.imports_fastapi() or _fastapi_project(ctx.project)):
         return

@@ -35,7 +35,7 @@ _STATEMENTS: Slot[list[ast.stmt]] = Slot("fad3_statements")
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if ctx.is_test or not ctx.mentions_fastapi or not ctx.options.reports(RULE.code):
+    if ctx.is_test or not ctx.mentions_fastapi:
         return
     apps = [(call, scope) for call, scope, is_app in creations(ctx) if is_app]
     if not apps or _adds_middleware(ctx.module):

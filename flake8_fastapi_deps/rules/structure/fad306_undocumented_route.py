@@ -33,7 +33,7 @@ _INCLUDED: Slot[set[RouterKey]] = Slot("fad306_included")
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if ctx.is_test or not ctx.mentions_fastapi or not ctx.options.reports(RULE.code):
+    if ctx.is_test or not ctx.mentions_fastapi:
         return
     for route in ctx.routes.values():
         if route.websocket:

@@ -23,7 +23,7 @@ RULE = Rule(
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if ctx.is_test or not ctx.mentions_fastapi or not ctx.options.reports(RULE.code):
+    if ctx.is_test or not ctx.mentions_fastapi:
         return
     routes = ctx.routes
     made = creations(ctx)
