@@ -44,6 +44,16 @@ def file_stamp(path: str) -> Stamp:
     return (info.st_size, info.st_mtime_ns)
 
 
+def run_stamp(path: str) -> Stamp:
+    """The stamp of ``path`` this run rests on: as read (or as a kept answer recorded
+    it), else stat'ed now and kept.  Within one run files are taken as constant, and a
+    new run checks every kept stamp first (:func:`changed_files`)."""
+    stamp = CACHE.stamps.get(path)
+    if stamp is None:
+        stamp = CACHE.stamps[path] = file_stamp(path)
+    return stamp
+
+
 def changed_files() -> list[str]:
     """The files read so far whose stamp on disk is no longer the one read.
 
@@ -337,6 +347,7 @@ __all__ = [
     "ProjectFiles",
     "decode_source",
     "changed_files",
+    "run_stamp",
     "exists",
     "file_stamp",
     "find_root",

@@ -14,7 +14,7 @@ from typing import Optional
 
 from ..import_graph import TextSummary
 from .cache import CACHE
-from .files import MISSING, file_stamp
+from .files import MISSING, run_stamp
 from .store import Store
 
 KIND = "imports"  # the store's kind for these rows
@@ -27,14 +27,12 @@ class StoredImports:
         self._store = store
 
     def get(self, path: str) -> Optional[TextSummary]:
-        stamp = file_stamp(path)
+        # (the scan has usually stat'ed or read the file in this run already)
+        stamp = run_stamp(path)
         if stamp == MISSING:
             return None
         hit, value = self._store.get(KIND, path, stamp)
-        summary = _decode(value) if hit else None
-        if summary is not None:
-            CACHE.stamps[path] = stamp  # what the kept answer rests on (freshness)
-        return summary
+        return _decode(value) if hit else None
 
     def put(self, path: str, summary: TextSummary) -> None:
         self._store.put(KIND, path, CACHE.stamps.get(path, MISSING), summary)

@@ -32,9 +32,9 @@ from typing import Callable, Generic, NamedTuple, Optional, TypeVar, cast
 from ..model import MarkerUse, ModuleInfo, is_generator
 from ..textscan import LocalDeclarations, local_declarations
 from . import filescan, files
-from .cache import CACHE, Stamp
+from .cache import CACHE
 from .filescan import FileScan
-from .files import MISSING, ProjectFiles, file_stamp, real_path
+from .files import MISSING, ProjectFiles, file_stamp, real_path, run_stamp
 from .importstore import KIND as IMPORTS_KIND
 from .modules import ModuleStore
 from .semantics import DefKey, Semantics
@@ -159,14 +159,6 @@ def _keep(path: str, text: Optional[_FileText]) -> None:
         CACHE.file_local[path] = text.local
     else:
         CACHE.file_local.pop(path, None)
-
-
-def _stamp(path: str) -> Stamp:
-    """The stamp of ``path`` this run rests on: as read, else stat'ed now (and kept)."""
-    stamp = CACHE.stamps.get(path)
-    if stamp is None:
-        stamp = CACHE.stamps[path] = file_stamp(path)
-    return stamp
 
 
 def _stored(path: str, store: Store) -> tuple[bool, Optional[_FileText]]:
@@ -451,7 +443,7 @@ class Scanner:
             frozenset(yield_names),
             frozenset(gate_names),
             tuple(targets),
-            tuple((path, *_stamp(path)) for path in sorted(consulted)),
+            tuple((path, *run_stamp(path)) for path in sorted(consulted)),
         )
         if current is not None and current.path in consulted:
             # the linted module's text may not be the file's: decided after the loop
@@ -471,7 +463,7 @@ class Scanner:
         store = self._store
         if store is None:
             return None
-        hit, value = store.get(filescan.KIND, name, _stamp(name))
+        hit, value = store.get(filescan.KIND, name, run_stamp(name))
         if not hit:
             return None
         found = filescan.decode(value)
@@ -479,7 +471,7 @@ class Scanner:
             return None
         current = self._modules.current
         for path, size, mtime in found.consulted:
-            if _stamp(path) != (size, mtime):
+            if run_stamp(path) != (size, mtime):
                 return None
             if current is not None and path == current.path and not self._current_on_disk():
                 return None
