@@ -150,6 +150,19 @@ def measure(ns: argparse.Namespace) -> dict[str, Any]:
         return findings
 
     undo = instrument(timer)
+    if not ns.kept_findings:
+        # a profile of the analysis: findings kept in the store by an earlier
+        # run are not served (the per-file summaries still are)
+        from flake8_fastapi_deps.index import results
+
+        lookup = results.ResultStore.lookup
+        results.ResultStore.lookup = lambda *args: None  # type: ignore[method-assign]
+        undo_rules = undo
+
+        def undo() -> None:
+            results.ResultStore.lookup = lookup  # type: ignore[method-assign]
+            undo_rules()
+
     reps: list[dict[str, Any]] = []
     try:
         for number in range(ns.reps):
@@ -223,6 +236,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("path", help="source tree (or file)")
     parser.add_argument("--reps", type=int, default=5, help="timed repetitions")
     parser.add_argument("--warm", action="store_true", help="keep the caches after the first")
+    parser.add_argument(
+        "--kept-findings", action="store_true",
+        help="serve findings kept in the store by an earlier run (default: analyse every file)",
+    )
     parser.add_argument("--all-codes", action="store_true", help="run the opt-in codes too")
     parser.add_argument("--profile", metavar="FILE", help="one more repetition under cProfile")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE", help="JSON to stdout, or to FILE")

@@ -24,6 +24,7 @@ from .project import Project, is_test_path, project_for, real_path
 from .project import clear_cache as clear_project_cache
 from .project import new_run
 from .index.cache import CACHE
+from .index.results import options_key
 from .memo import Slot
 from .rules import RULE_MODULES, RuleModule, wants_hook
 
@@ -68,8 +69,20 @@ def _check(
     text = "".join(lines)
     mentions = any(trigger in text for trigger in _TRIGGERS)
     project = project_for(filename, options)
+    results = project.results
+    real = real_path(filename) if results is not None and filename else None
+    key = _options_key(options) if real is not None else ""
     try:
-        return _findings(running, project, tree, filename, text, mentions, options)
+        if results is not None and real is not None:
+            kept = results.lookup(real, text, key)
+            if kept is not None:
+                return kept
+        gave_up = _GAVE_UP.of(CACHE, lambda: [0])
+        before = gave_up[0]
+        found = _findings(running, project, tree, filename, text, mentions, options)
+        if results is not None and real is not None and gave_up[0] == before:
+            results.remember(real, text, key, found)  # (not when a rule gave up on it)
+        return found
     finally:
         project.save()  # what this file taught the index, for later runs (one short write)
 
@@ -101,6 +114,7 @@ def _findings(
                 found.update(rule.check(ctx))
             except RecursionError:
                 # Pathologically deep code: this rule gives up on the file, the others go on.
+                _GAVE_UP.of(CACHE, lambda: [0])[0] += 1
                 _skipped(filename, rule.RULE.code)
     finally:
         project.release(module)
@@ -139,6 +153,20 @@ def _skipped(filename: Optional[str], code: str) -> None:
 
 
 _SKIPPED: Slot[set[tuple[str, str]]] = Slot("(file, rule) reported as skipped")
+
+
+def _options_key(options: Options) -> str:
+    """The digest of ``options`` kept findings are filed under (kept per options)."""
+    keys = _OPTION_KEYS.of(CACHE, dict)
+    key = keys.get(options)
+    if key is None:
+        key = keys[options] = options_key(options)
+    return key
+
+
+_OPTION_KEYS: Slot[dict[Options, str]] = Slot("options digests")
+# how many times a rule gave up on a file (its findings are then not kept in the store)
+_GAVE_UP: Slot[list[int]] = Slot("rules that gave up")
 
 
 def _used_elsewhere(project: Project, real: Optional[str], text: str) -> bool:

@@ -61,6 +61,7 @@ from .index.scan import (
 )
 from .index.semantics import DefKey, ParamDecl, Route, Semantics
 from .index.importstore import StoredImports
+from .index.results import ResultStore
 from .index.store import Store, partition, store_folder
 from .memo import Slot
 from .model import MarkerUse, ModuleInfo, def_key
@@ -91,6 +92,12 @@ class Project:
         self.store = _store_for(self.root, options)
         scanner = self._scanner = Scanner(
             tree, modules, semantics, self.store, import_roots=resolver.import_roots
+        )
+        # a file's findings kept from an earlier run, valid while all they rest on holds
+        self.results = (
+            ResultStore(self.store, self.root, tree.files, scanner.scan_base, resolver.import_roots)
+            if self.store is not None and self.root is not None
+            else None
         )
         # files and modules
         self.inside = tree.inside

@@ -204,6 +204,20 @@ def test_store_size_is_bounded(project: Path, tmp_path: Path, monkeypatch: pytes
     assert _entries(tmp_path / "cache") == 3
 
 
+def test_size_bound_holds_over_many_small_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table is not counted at every write (a count walks every entry): the
+    bound still holds when each write adds one entry (a whole-tree run)."""
+    monkeypatch.setattr(store, "MAX_ENTRIES", 3)
+    handle = store.Store(str(tmp_path / "cache"), "part")
+    for number in range(7):
+        handle.put("kind", f"/x/{number}.py", (1, number), ("value", number))
+        handle.flush()
+        assert _entries(tmp_path / "cache") == min(number + 1, 3)
+    handle.close()
+
+
 def test_cache_cli_info_and_clear(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     _flake8(project, f"--fad-cache-dir={cache}")

@@ -36,6 +36,7 @@ from .cache import CACHE
 from .filescan import FileScan
 from .files import MISSING, ProjectFiles, file_stamp, real_path, run_stamp
 from .importstore import KIND as IMPORTS_KIND
+from .results import KIND as RESULTS_KIND
 from .modules import ModuleStore
 from .semantics import DefKey, Semantics
 from .store import Store
@@ -514,6 +515,7 @@ class Scanner:
             store.flush(filescan.KIND, self._tree.files(), self.root)
             store.flush(IMPORTS_KIND, self._tree.files(), self.root)
             store.flush(_KIND, self._tree.files(), self.root)
+            store.flush(RESULTS_KIND, self._tree.files(), self.root)
         else:
             store.flush()
 

@@ -129,6 +129,10 @@ class Store:
         self._off = False
         self._loaded: dict[tuple[str, str], dict[str, tuple[int, int, bytes]]] = {}
         self._pending: list[tuple[str, str, str, int, int, bytes, float]] = []
+        # entries in the store at most (counted at the first write of the process, then
+        # raised by every row written): the table is counted again, and trimmed, only
+        # when this passes MAX_ENTRIES, not at every write (a count walks every entry)
+        self._bound: Optional[int] = None
 
     # ---------------------------------------------------------------- connection
 
@@ -308,13 +312,19 @@ class Store:
                     "DELETE FROM entries WHERE part = ? AND kind = ? AND path = ?",
                     [(self.part, kind, path) for path in stale],
                 )
-                count = db.execute("SELECT count(*) FROM entries").fetchone()[0]
-                if count > MAX_ENTRIES:
-                    db.execute(
-                        "DELETE FROM entries WHERE (part, kind, path) IN (SELECT part, kind, path"
-                        " FROM entries ORDER BY written LIMIT ?)",
-                        (count - MAX_ENTRIES,),
-                    )
+                bound = self._bound
+                if bound is None or bound + len(pending) > MAX_ENTRIES:
+                    count = db.execute("SELECT count(*) FROM entries").fetchone()[0]
+                    if count > MAX_ENTRIES:
+                        db.execute(
+                            "DELETE FROM entries WHERE (part, kind, path) IN (SELECT part, kind,"
+                            " path FROM entries ORDER BY written LIMIT ?)",
+                            (count - MAX_ENTRIES,),
+                        )
+                        count = MAX_ENTRIES
+                    self._bound = count
+                else:
+                    self._bound = bound + len(pending)
         except sqlite3.Error as error:
             if _busy(error):
                 # another process (a -j worker) is writing: these rows are learnt

@@ -1,0 +1,176 @@
+"""A linted file's findings, kept in the persistent store (kind ``findings``).
+
+The answer for one file is a function of its text, the options, the plugin
+(the store's partition), and the project around it: the files the scan reads
+(every listed file below the file's scan base), the project's listing and
+import roots, and any other file a rule read (resolution may leave the scan
+base).  All of that is recorded with the findings, so a later run that finds it
+all unchanged gives the same findings without analysing anything: an editor
+opening a file, or a whole-tree run after an edit elsewhere that does not
+reach the file's scan base... conservatively, *any* change below the scan base
+(a file's size or ``mtime_ns``), in the listing or in a file read is a miss,
+and the file is analysed as usual.
+
+What a hit costs: a stat of each file of the scan base (taken once per run and
+shared by every file of that base) and one lookup.  Entries are pruned with
+the file, and count towards the store's size bound like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from itertools import islice
+from typing import Callable, Optional
+
+from ..base import Finding
+from .cache import CACHE
+from .files import MISSING, run_stamp
+from .store import Store
+
+KIND = "findings"
+MAX_EXTRAS = 256  # files read outside the scan base recorded with an entry; beyond: not kept
+
+# (text digest, options digest, context digest, extras, findings)
+_Extras = tuple[tuple[str, int, int], ...]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class ResultStore:
+    """Findings per file over a :class:`Store`, valid while what they rest on holds."""
+
+    def __init__(
+        self,
+        store: Store,
+        root: str,
+        files: Callable[[], tuple[str, ...]],
+        scan_base: Callable[[str], str],
+        import_roots: Callable[[], tuple[str, ...]],
+    ) -> None:
+        self._store = store
+        self._root = root
+        self._files = files
+        self._scan_base = scan_base
+        self._import_roots = import_roots
+        self._listing: Optional[str] = None  # digest of the listing (fixed for a Project)
+        # scan base -> (generation, digest of its files' stamps, those files)
+        self._bases: dict[str, tuple[int, str, frozenset[str]]] = {}
+        # scan base -> (generation, stamps seen, the files read below the root but
+        # outside the base): CACHE.stamps only grows within a run, so each
+        # check looks only at the stamps taken since the last one
+        self._outside: dict[str, tuple[int, int, list[str]]] = {}
+
+    def _base(self, base: str) -> tuple[str, frozenset[str]]:
+        """Digest of the stamps of the listed files below ``base`` (once per run)."""
+        known = self._bases.get(base)
+        if known is not None and known[0] == CACHE.generation:
+            return known[1], known[2]
+        prefix = base.rstrip(os.sep) + os.sep
+        inside = [path for path in self._files() if path.startswith(prefix)]
+        parts = []
+        for path in inside:
+            size, mtime = run_stamp(path)
+            parts.append(f"{path}\0{size}\0{mtime}")
+        digest = _digest("\n".join(parts))
+        members = frozenset(inside)
+        self._bases[base] = (CACHE.generation, digest, members)
+        return digest, members
+
+    def _context(self, path: str) -> tuple[str, frozenset[str]]:
+        if self._listing is None:
+            self._listing = _digest("\n".join(self._files()))
+        base = self._scan_base(path)
+        stamps, members = self._base(base)
+        roots = "\n".join(self._import_roots())
+        return _digest(f"{self._listing}\n{base}\n{stamps}\n{roots}"), members
+
+    def lookup(self, path: str, text: str, options_key: str) -> Optional[list[Finding]]:
+        """The findings kept for ``path`` with this text and options, if still valid."""
+        stamp = run_stamp(path)
+        if stamp == MISSING:
+            return None
+        hit, value = self._store.get(KIND, path, stamp)
+        if not hit or not isinstance(value, tuple) or len(value) != 5:
+            return None
+        text_digest, options_digest, context, extras, found = value
+        if text_digest != _digest(text) or options_digest != options_key:
+            return None
+        if context != self._context(path)[0]:
+            return None
+        if not isinstance(extras, tuple) or not isinstance(found, tuple):
+            return None
+        for item in extras:
+            if not (isinstance(item, tuple) and len(item) == 3 and isinstance(item[0], str)):
+                return None
+            if run_stamp(item[0]) != (item[1], item[2]):
+                return None
+        result = []
+        for item in found:
+            if not (
+                isinstance(item, tuple)
+                and len(item) == 3
+                and isinstance(item[0], int)
+                and isinstance(item[1], int)
+                and isinstance(item[2], str)
+            ):
+                return None
+            result.append(Finding(*item))
+        return result
+
+    def remember(
+        self, path: str, text: str, options_key: str, findings: Sequence[Finding]
+    ) -> None:
+        """Keep ``findings`` for ``path`` (call after analysing it)."""
+        stamp = run_stamp(path)
+        if stamp == MISSING:
+            return
+        context, members = self._context(path)
+        extras = self._extras(path, members)
+        if extras is None:
+            return
+        value = (
+            _digest(text),
+            options_key,
+            context,
+            tuple(extras),
+            tuple((f.line, f.col, f.message) for f in findings),
+        )
+        self._store.put(KIND, path, stamp, value)
+
+    def _extras(self, path: str, members: frozenset[str]) -> Optional[_Extras]:
+        """The files read so far in this run below the root but outside ``path``'s
+        scan base, with their stamps; None when there are too many, or one changed
+        while read."""
+        base = self._scan_base(path)
+        stamps = CACHE.stamps
+        generation, seen, outside = self._outside.get(base, (-1, 0, []))
+        if generation != CACHE.generation or seen > len(stamps):
+            seen, outside = 0, []
+        if seen < len(stamps):
+            prefix = self._root.rstrip(os.sep) + os.sep
+            for other in islice(stamps, seen, None):
+                if other not in members and other.startswith(prefix):
+                    outside.append(other)
+            seen = len(stamps)
+        self._outside[base] = (CACHE.generation, seen, outside)
+        if len(outside) > MAX_EXTRAS:
+            return None
+        extras = []
+        for other in outside:
+            size, mtime = stamps.get(other, MISSING)
+            if size == -2 or mtime == -2:
+                return None  # changing while read: look again next run
+            extras.append((other, size, mtime))
+        return tuple(extras)
+
+
+def options_key(options: object) -> str:
+    """A digest of every option value (the options are a frozen dataclass of plain values)."""
+    return _digest(repr(options))
+
+
+__all__ = ["KIND", "MAX_EXTRAS", "ResultStore", "options_key"]

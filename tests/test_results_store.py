@@ -1,0 +1,154 @@
+"""A file's findings kept in the store (kind ``findings``): reused only while
+everything they rest on holds — the file's text, the options, every file of its
+scan base, the listing, the import roots and any other file a rule read."""
+
+from __future__ import annotations
+
+import ast
+import os
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from flake8_fastapi_deps import checker
+from flake8_fastapi_deps.index import files, results
+from flake8_fastapi_deps.index.cache import CACHE
+from flake8_fastapi_deps.index.store import Store
+from flake8_fastapi_deps.options import Options
+
+PROJECT = {
+    "pyproject.toml": "",
+    "app/__init__.py": "",
+    "app/db.py": "def get_db():\n    return lambda: 1\n",
+    "app/main.py": textwrap.dedent(
+        """\
+        from fastapi import Depends, FastAPI
+
+        from app.db import get_db
+
+        app = FastAPI()
+
+
+        @app.get("/")
+        def index(db=Depends(get_db())):
+            return db
+        """
+    ),
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Path]:
+    root = tmp_path / "project"
+    for name, text in PROJECT.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    checker.clear_cache()
+    yield root.resolve()
+    checker.clear_cache()
+
+
+def _lint(path: Path, cache: Path, *args: str, text: Optional[str] = None) -> list[str]:
+    """``path`` linted in a new process (only the store on disk remains)."""
+    checker.clear_cache()
+    options = Options.from_args([f"--fad-cache-dir={cache}", *args])
+    text = path.read_text() if text is None else text
+    found = checker.check(ast.parse(text), str(path), text.splitlines(True), options)
+    return [f"{line}:{col} {message}" for line, col, message in found]
+
+
+class _Parses:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        real = files.parse_source
+
+        def parse(data: bytes, path: str) -> Optional[ast.Module]:
+            self.count += 1
+            return real(data, path)
+
+        monkeypatch.setattr(files, "parse_source", parse)
+
+
+def _touch(path: Path, text: str) -> None:
+    before = path.stat().st_mtime_ns
+    path.write_text(text)
+    os.utime(path, ns=(before + 10**9, before + 10**9))  # a new stamp even on a coarse clock
+
+
+def test_kept_findings_are_reused_and_nothing_is_parsed(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    main = project / "app/main.py"
+    first = _lint(main, cache)
+    parses = _Parses(monkeypatch)
+    assert _lint(main, cache) == first
+    assert parses.count == 0
+
+
+def test_an_edit_to_another_file_is_seen(project: Path, tmp_path: Path) -> None:
+    """The issue's editor case: get_db turns from a factory into a generator."""
+    cache = tmp_path / "cache"
+    main = project / "app/main.py"
+    assert not any("FAD001" in item for item in _lint(main, cache))
+    _touch(project / "app/db.py", "def get_db():\n    yield 1\n")
+    assert any("FAD001" in item for item in _lint(main, cache))
+
+
+def test_other_options_or_other_text_are_not_served_kept_findings(
+    project: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    main = project / "app/main.py"
+    default = _lint(main, cache)
+    opted_in = _lint(main, cache, "--extend-select", "FAD302")
+    assert any("FAD302" in item for item in opted_in)
+    assert not any("FAD302" in item for item in default)
+    assert _lint(main, cache) == default
+    # an editor's buffer that differs from the file on disk
+    buffer = main.read_text().replace("Depends(get_db())", "Depends(get_db)")
+    assert _lint(main, cache, "--extend-select", "FAD302", text=buffer) != opted_in
+
+
+def test_a_file_added_to_the_project_is_a_miss(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    main = project / "app/main.py"
+    first = _lint(main, cache)
+    (project / "app/extra.py").write_text("X = 1\n")
+    parses = _Parses(monkeypatch)
+    assert _lint(main, cache) == first
+    assert parses.count > 0  # analysed again, not served
+
+
+def test_a_file_read_outside_the_scan_base_is_recorded(tmp_path: Path) -> None:
+    """Resolution may read a file beyond the scan base (a project over the scan
+    budget): its stamp goes with the entry, and a change to it is a miss."""
+    root = tmp_path / "root"
+    base = root / "pkg"
+    base.mkdir(parents=True)
+    inside = base / "a.py"
+    outside = root / "other.py"
+    inside.write_text("A = 1\n")
+    outside.write_text("B = 1\n")
+    listing = (str(inside), str(outside))
+    checker.clear_cache()
+    store = Store(str(tmp_path / "cache"), "part")
+    kept = results.ResultStore(store, str(root), lambda: listing, lambda _: str(base), tuple)
+    files.read_source(str(outside))  # a rule read it
+    kept.remember(str(inside), "text", "opts", [])
+    store.flush()
+    assert kept.lookup(str(inside), "text", "opts") == []
+    assert kept.lookup(str(inside), "other text", "opts") is None
+    assert kept.lookup(str(inside), "text", "other options") is None
+    _touch(outside, "B = 2\n")
+    CACHE.new_run()
+    files.changed_files()
+    assert kept.lookup(str(inside), "text", "opts") is None
+    store.close()
+    checker.clear_cache()
