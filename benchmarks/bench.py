@@ -25,8 +25,10 @@ Scenarios (``--scenarios``, all by default):
 * ``jobs``: the whole tree, ``flake8 --jobs=N .`` (``-j``, default 2).
 
 Each scenario runs with the plugin's persistent store COLD (a fresh, empty
-``--fad-cache-dir`` for every run) and WARM (one directory filled by one
-unmeasured run first), ``--store`` to pick.  If the installed plugin has no
+``--fad-cache-dir`` for every run), WARM (one directory filled by one
+unmeasured run first) and EDITED (warm, but the stdin file's text, or for a
+tree the sample file's mtime, changes before each round, so the findings kept
+for it are not served: an editor's save), ``--store`` to pick.  If the installed plugin has no
 ``--fad-cache-dir`` option (``flake8 --help``), each scenario runs once, as
 "no store", and the report says so.
 
@@ -141,7 +143,7 @@ from typing import Any, Callable, Optional  # noqa: E402
 _LAUNCH = "--launch-flake8"
 WITH, WITHOUT, FLOOR = "with", "without", "floor"
 SCENARIOS = ("stdin", "tree", "jobs")
-STORES = ("cold", "warm")
+STORES = ("cold", "warm", "edited")
 NO_STORE = "none"
 NOISE = 0.05  # paired ratios of identical runs on a shared 2-core machine stay within this
 
@@ -231,6 +233,7 @@ class Target:
     root: str  # flake8's working directory
     sample: str  # the file of the stdin scenario, relative to root
     files: int  # .py files under root
+    copy: bool = False  # root is a copy or generated (bench may touch its files)
 
 
 def python_files(root: str) -> list[str]:
@@ -290,7 +293,7 @@ def make_targets(ns: argparse.Namespace, scratch: str) -> list[Target]:
         if not files:
             sys.exit(f"bench: no .py file under {path}")
         sample = ns.file or pick_sample(root, files)
-        targets.append(Target(path, root, sample, len(files)))
+        targets.append(Target(path, root, sample, len(files), copy=ns.as_project))
     if ns.gen:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import gen_project
@@ -300,7 +303,9 @@ def make_targets(ns: argparse.Namespace, scratch: str) -> list[Target]:
             print(f"bench: generating {n} modules in {root}", file=sys.stderr, flush=True)
             gen_project.generate(n, root)
             files = python_files(root)
-            targets.append(Target(f"generated {n}", root, gen_project.sample_module(n), len(files)))
+            targets.append(
+                Target(f"generated {n}", root, gen_project.sample_module(n), len(files), copy=True)
+            )
     for target in targets:
         if not os.path.isfile(os.path.join(target.root, target.sample)):
             sys.exit(f"bench: {target.sample} is not a file under {target.root}")
@@ -384,20 +389,41 @@ def run_case(
         """The flake8 arguments of one run, and the cache folder it made (to delete)."""
         if config != WITH or store == NO_STORE:
             return args, None
-        if store == "warm":
+        if store in ("warm", "edited"):
             return ["--fad-cache-dir", warm_dir, *args], None
         cold = tempfile.mkdtemp(prefix="cold-", dir=scratch)
         return ["--fad-cache-dir", cold, *args], cold
 
+    edits = [0]
+
+    def edit() -> Optional[str]:
+        """``edited``: a new version of the sample before each round (the stdin text for
+        ``stdin``, the file's mtime for a tree), so that its kept findings never serve."""
+        edits[0] += 1
+        if scenario == "stdin":
+            assert stdin is not None
+            with open(stdin, "rb") as original:
+                data = original.read()
+            edited = os.path.join(scratch, "edited.py")
+            with open(edited, "wb") as out:
+                out.write(data + f"\n# edited {edits[0]}\n".encode())
+            return edited
+        path = os.path.join(target.root, target.sample)
+        now = os.stat(path).st_mtime_ns + 10**9
+        os.utime(path, ns=(now, now))
+        return None
+
+    source = [stdin]
+
     def one(config: str) -> dict[str, Any]:
         run_args, made = command(config)
         try:
-            return measure(run_args, config, target.root, stdin)
+            return measure(run_args, config, target.root, source[0])
         finally:
             if made:
                 shutil.rmtree(made, ignore_errors=True)
 
-    if store == "warm":
+    if store in ("warm", "edited"):
         one(WITH)  # fills the store
     for i in range(ns.warmup):
         one(configs[i % len(configs)])
@@ -407,6 +433,8 @@ def run_case(
         order = configs[shift:] + configs[:shift]
         if rnd % 2:
             order.reverse()
+        if store == "edited":
+            source[0] = edit() or stdin  # both runs of the round see the same new version
         for config in order:
             run = one(config)
             run["round"] = rnd + 1
@@ -587,6 +615,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             for scenario in SCENARIOS:
                 if scenario in ns.scenarios:
                     for store in stores:
+                        if store == "edited" and scenario != "stdin" and not target.copy:
+                            print(f"bench: {target.name} {scenario}/edited skipped: it would touch"
+                                  " a file of the folder given (use --as-project)", file=sys.stderr)
+                            continue
                         cases.append(run_case(ns, target, scenario, store, scratch))
     finally:
         if not ns.keep:
