@@ -152,3 +152,40 @@ def test_a_file_read_outside_the_scan_base_is_recorded(tmp_path: Path) -> None:
     assert kept.lookup(str(inside), "text", "opts") is None
     store.close()
     checker.clear_cache()
+
+
+def test_new_mtimes_of_the_same_bytes_keep_the_store_valid(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout or a fresh clone with a restored cache folder: every file gets a
+    new mtime, same bytes. Each file is read once to compare digests (no parse),
+    and the next run reads nothing."""
+    cache = tmp_path / "cache"
+    main = project / "app/main.py"
+    first = _lint(main, cache)
+    for path in project.rglob("*.py"):
+        _touch(path, path.read_text())
+    reads: list[str] = []
+    real_read = files.read_source
+    monkeypatch.setattr(files, "read_source", lambda path: reads.append(path) or real_read(path))
+    parses = _Parses(monkeypatch)
+    assert _lint(main, cache) == first
+    assert parses.count == 0
+    assert len(reads) == len(set(reads))
+    reads.clear()
+    assert _lint(main, cache) == first
+    assert reads == [] and parses.count == 0
+
+
+def test_new_bytes_of_the_same_size_are_a_miss(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    main = project / "app/main.py"
+    db = project / "app/db.py"
+    assert not any("FAD001" in item for item in _lint(main, cache))
+    # same size, other content: a generator now
+    text = db.read_text()
+    edited = "def get_db():\n    yield 1\n"
+    edited += "#" * (len(text) - len(edited) - 1) + "\n"
+    assert len(edited) == len(text)
+    _touch(db, edited)
+    assert any("FAD001" in item for item in _lint(main, cache))

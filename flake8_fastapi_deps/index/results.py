@@ -72,8 +72,9 @@ class ResultStore:
         prefix = base.rstrip(os.sep) + os.sep
         inside = [path for path in self._files() if path.startswith(prefix)]
         parts = []
+        canonical = self._store.canonical
         for path in inside:
-            size, mtime = run_stamp(path)
+            size, mtime = canonical(path, run_stamp(path))
             parts.append(f"{path}\0{size}\0{mtime}")
         digest = _digest("\n".join(parts))
         members = frozenset(inside)
@@ -106,7 +107,7 @@ class ResultStore:
         for item in extras:
             if not (isinstance(item, tuple) and len(item) == 3 and isinstance(item[0], str)):
                 return None
-            if run_stamp(item[0]) != (item[1], item[2]):
+            if self._store.canonical(item[0], run_stamp(item[0])) != (item[1], item[2]):
                 return None
         result = []
         for item in found:
@@ -161,9 +162,10 @@ class ResultStore:
             return None
         extras = []
         for other in outside:
-            size, mtime = stamps.get(other, MISSING)
-            if size == -2 or mtime == -2:
+            stamp = stamps.get(other, MISSING)
+            if stamp[0] == -2 or stamp[1] == -2:
                 return None  # changing while read: look again next run
+            size, mtime = self._store.canonical(other, stamp)
             extras.append((other, size, mtime))
         return tuple(extras)
 

@@ -39,7 +39,7 @@ from .importstore import KIND as IMPORTS_KIND
 from .results import KIND as RESULTS_KIND
 from .modules import ModuleStore
 from .semantics import DefKey, Semantics
-from .store import Store
+from .store import CONTENT_KIND, Store
 
 T = TypeVar("T")
 
@@ -231,7 +231,9 @@ def _file_text(
         known = known._replace(facts=known.facts + added)
     _keep(path, known)
     if store is not None:
-        store.put(_KIND, path, CACHE.stamps.get(path, MISSING), _encode(known))
+        stamp = CACHE.stamps.get(path, MISSING)
+        store.remember_content(path, stamp, data)  # (a new mtime of the same bytes: still valid)
+        store.put(_KIND, path, stamp, _encode(known))
     return known, data
 
 
@@ -456,6 +458,12 @@ class Scanner:
     def _put(self, name: str, found: FileScan) -> None:
         store = self._store
         if store is not None:
+            # the files consulted, under the stamps their content is known by (see
+            # Store.canonical: a new mtime of the same bytes keeps the entry valid)
+            consulted = tuple(
+                (path, *store.canonical(path, (size, mtime))) for path, size, mtime in found.consulted
+            )
+            found = found._replace(consulted=consulted)
             store.put(filescan.KIND, name, CACHE.stamps.get(name, MISSING), filescan.encode(found))
 
     def _stored_scan(self, name: str, context: str) -> Optional[FileScan]:
@@ -472,7 +480,7 @@ class Scanner:
             return None
         current = self._modules.current
         for path, size, mtime in found.consulted:
-            if run_stamp(path) != (size, mtime):
+            if store.canonical(path, run_stamp(path)) != (size, mtime):
                 return None
             if current is not None and path == current.path and not self._current_on_disk():
                 return None
@@ -516,6 +524,7 @@ class Scanner:
             store.flush(IMPORTS_KIND, self._tree.files(), self.root)
             store.flush(_KIND, self._tree.files(), self.root)
             store.flush(RESULTS_KIND, self._tree.files(), self.root)
+            store.flush(CONTENT_KIND, self._tree.files(), self.root)
         else:
             store.flush()
 

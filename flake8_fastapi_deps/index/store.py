@@ -16,6 +16,10 @@ file listing are unchanged.
 * Entries are partitioned by a fingerprint of the plugin (version, and the
   size and mtime of its own modules: an edited source tree is a new version),
   the Python version and the options that change summaries.
+* A file's entries survive a new mtime of the same bytes (a checkout, a fresh
+  clone with a restored cache folder): the digest of each file the scan read is
+  kept (kind ``content``), and a stamp of the same size but another mtime is
+  settled by reading the file once and comparing digests (:meth:`Store.canonical`).
 * Values are serialised with :mod:`marshal`: data only (tuples, strings,
   numbers, booleans, None, frozensets); never pickle.  A value that cannot be
   serialised is simply not stored.
@@ -38,6 +42,7 @@ from collections.abc import Iterable
 from typing import Any, Optional, cast
 
 from .cache import Stamp
+from . import files
 
 SCHEMA = 1  # bump when the tables or the meaning of a kind's values change
 MAX_ENTRIES = 200_000
@@ -109,6 +114,13 @@ def dumps(value: object) -> Optional[bytes]:
         return None
 
 
+CONTENT_KIND = "content"  # path -> (digest of its bytes, the stamp its entries are under)
+
+
+def _content_digest(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
 def loads(blob: bytes) -> tuple[bool, object]:
     """(True, value) for a blob :func:`dumps` wrote; (False, None) for anything else."""
     try:
@@ -133,6 +145,8 @@ class Store:
         # raised by every row written): the table is counted again, and trimmed, only
         # when this passes MAX_ENTRIES, not at every write (a count walks every entry)
         self._bound: Optional[int] = None
+        # path -> (stamp asked, the stamp the entries of that content were written under)
+        self._canonical: dict[str, tuple[Stamp, Stamp]] = {}
 
     # ---------------------------------------------------------------- connection
 
@@ -264,24 +278,75 @@ class Store:
         return loaded
 
     def get(self, kind: str, path: str, stamp: Stamp) -> tuple[bool, object]:
-        """(True, value) when the store holds ``kind`` for ``path`` at ``stamp``."""
+        """(True, value) when the store holds ``kind`` for ``path`` at ``stamp`` (or at
+        an earlier stamp of the same content, see :meth:`canonical`)."""
         row = self.entries(kind).get(path)
-        if row is None or (row[0], row[1]) != stamp:
+        if row is None:
+            return False, None
+        if (row[0], row[1]) != stamp and (row[0], row[1]) != self.canonical(path, stamp):
             return False, None
         return loads(row[2])
 
-    def put(self, kind: str, path: str, stamp: Stamp, value: object) -> None:
-        """Queue ``value`` for ``path`` at ``stamp`` (written by :meth:`flush`)."""
+    # ---------------------------------------------------------------- content
+
+    def canonical(self, path: str, stamp: Stamp) -> Stamp:
+        """The stamp the entries of ``path``'s present content were written under.
+
+        Entries are keyed by ``(size, mtime_ns)``; a checkout, a fresh clone with a
+        restored cache folder or a ``touch`` gives a file a new mtime with the same
+        bytes.  For a file whose content was recorded (:meth:`remember_content`),
+        a new stamp of the same size makes the store read the file once and compare
+        digests: the same bytes answer with the stamp its entries were written
+        under, and the new stamp is recorded as equivalent (no read next time).
+        """
+        known = self._canonical.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        result = stamp
+        row = self.entries(CONTENT_KIND).get(path)
+        if row is not None and stamp[1] >= 0:
+            ok, value = loads(row[2])
+            if ok and isinstance(value, tuple) and len(value) == 3:
+                digest, size, mtime = value
+                if (row[0], row[1]) == stamp:
+                    result = (size, mtime)
+                elif row[0] == stamp[0] and (size, mtime) != stamp:
+                    data = files.read_source(path)
+                    if data is not None and _content_digest(data) == digest:
+                        result = (size, mtime)
+                        self._queue(CONTENT_KIND, path, stamp, value)
+        self._canonical[path] = (stamp, result)
+        return result
+
+    def remember_content(self, path: str, stamp: Stamp, data: bytes) -> None:
+        """Record the digest of ``path``'s bytes at ``stamp`` (see :meth:`canonical`)."""
         if self._off or stamp[1] < 0:
             return
+        digest = _content_digest(data)
+        row = self.entries(CONTENT_KIND).get(path)
+        canonical = stamp
+        if row is not None:
+            ok, value = loads(row[2])
+            if ok and isinstance(value, tuple) and len(value) == 3 and value[0] == digest:
+                canonical = (value[1], value[2])  # the same bytes as when recorded
+        self._canonical[path] = (stamp, canonical)
+        self._queue(CONTENT_KIND, path, stamp, (digest, canonical[0], canonical[1]))
+
+    def _queue(self, kind: str, path: str, stamp: Stamp, value: object) -> None:
         blob = dumps(value)
-        if blob is None:
+        if blob is None or self._off:
             return
         known = self.entries(kind).get(path)
         if known is not None and known == (stamp[0], stamp[1], blob):
             return
         self.entries(kind)[path] = (stamp[0], stamp[1], blob)
         self._pending.append((self.part, kind, path, stamp[0], stamp[1], blob, time.time()))
+
+    def put(self, kind: str, path: str, stamp: Stamp, value: object) -> None:
+        """Queue ``value`` for ``path`` at ``stamp`` (written by :meth:`flush`)."""
+        if self._off or stamp[1] < 0:
+            return
+        self._queue(kind, path, self.canonical(path, stamp), value)
 
     def flush(self, kind: str = "", listed: Optional[Iterable[str]] = None,
               root: Optional[str] = None) -> None:
@@ -420,6 +485,6 @@ def clear(folder: str) -> list[str]:
 
 
 __all__ = [
-    "MAX_ENTRIES", "SCHEMA", "Store", "clear", "default_folder", "dumps", "info", "loads",
+    "CONTENT_KIND", "MAX_ENTRIES", "SCHEMA", "Store", "clear", "default_folder", "dumps", "info", "loads",
     "partition", "say_once", "store_folder",
 ]
