@@ -43,7 +43,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 marker=_marker_text(decl.marker, decl.marker_name),
                 fixed=_marker_text(decl.marker, decl.marker_name, fixed),
                 ann=(
-                    short_source(ann, 30, "<its annotation>")
+                    short_source(ann, 50, "<its annotation>")
                     if ann is not None
                     else _result_type(ctx, fixed or target, decl.scope)
                 ),
