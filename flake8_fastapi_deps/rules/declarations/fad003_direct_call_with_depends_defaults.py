@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 RULE = Rule(
     "FAD003",
     "direct-call-with-depends-defaults",
-    "{callee}() is called without {param}, which then holds a Depends marker; pass {param}",
+    "{callee}() is called without {param}, which then {holds}; pass {them}",
     "A function with Depends() defaults is called directly, omitting those arguments.",
 )
 
@@ -54,9 +54,28 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         if project.is_route(sym.module, sym.node):
             continue
-        omitted = _omitted_marker_param(project.signature(sym.module, sym.info), sym, call)
-        if omitted is not None:
-            yield finding(call, RULE, callee=dotted(call.func), param=omitted)
+        omitted = _omitted_marker_params(project.signature(sym.module, sym.info), sym, call)
+        if omitted:
+            yield finding(call, RULE, callee=dotted(call.func), **_omitted_fields(omitted))
+
+
+def _omitted_fields(omitted: list[str]) -> dict[str, str]:
+    """The message's words for the omitted parameters: all named, up to a length."""
+    if len(omitted) == 1:
+        return {"param": omitted[0], "holds": "holds a Depends marker", "them": omitted[0]}
+    shown: list[str] = []
+    for name in omitted:
+        if shown and sum(len(n) + 2 for n in shown) + len(name) > 40:
+            break
+        shown.append(name)
+    rest = len(omitted) - len(shown)
+    if rest == 1:  # "and 1 more" would be as long as the name
+        shown, rest = omitted, 0
+    if rest:
+        names = f"{', '.join(shown)} and {rest} more"
+    else:
+        names = f"{', '.join(shown[:-1])} and {shown[-1]}"
+    return {"param": names, "holds": "hold Depends markers", "them": "them"}
 
 
 def _callee_names(ctx: FileContext) -> Optional[set[str]]:
@@ -107,16 +126,13 @@ def _callee_names(ctx: FileContext) -> Optional[set[str]]:
     return names
 
 
-def _omitted_marker_param(decls: list[ParamDecl], sym: FuncSym, call: ast.Call) -> Optional[str]:
+def _omitted_marker_params(decls: list[ParamDecl], sym: FuncSym, call: ast.Call) -> list[str]:
     if any(isinstance(a, ast.Starred) for a in call.args) or any(
         kw.arg is None for kw in call.keywords
     ):
-        return None  # *args / **kwargs may pass anything
+        return []  # *args / **kwargs may pass anything
     args = sym.node.args
     positional = [*args.posonlyargs, *args.args]
     passed_positionally = {p.arg for p in positional[: len(call.args)]}
     passed = passed_positionally | {kw.arg for kw in call.keywords if kw.arg}
-    for decl in decls:
-        if decl.via == "default" and decl.param.arg not in passed:
-            return decl.param.arg
-    return None
+    return [decl.param.arg for decl in decls if decl.via == "default" and decl.param.arg not in passed]

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 RULE = Rule(
     "FAD005",
     "duplicate-dependency",
-    "{param} declares {dep} again (as {other} does); both get the same cached value",
+    "{param} gets the same cached {dep} as {other}; reuse {other}, or pass use_cache=False",
     "The same dependency is declared twice in one signature.",
 )
 

@@ -59,8 +59,8 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                     default,
                     RULE,
                     param=param.arg,
-                    problem=f"has {inner} in Annotated and a {default_label} default; "
-                    "FastAPI refuses this (AssertionError)",
+                    problem=f"has {inner} in Annotated and a {default_label} default, "
+                    "which FastAPI refuses; keep one marker",
                 )
                 continue
             if parts is None:
@@ -115,5 +115,5 @@ def _dropped_markers(
         last.call,
         RULE,
         param=what,
-        problem=f"has {len(markers)} markers in Annotated; FastAPI uses the last, ignoring {shown}",
+        problem=f"has {len(markers)} markers in Annotated and FastAPI ignores {shown}; keep one marker",
     )

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 RULE = Rule(
     "FAD009",
     "depends-where-never-injected",
-    "{param} of {func} is never injected: {api} does not resolve Depends",
+    "{param} of {func} is never injected by {api}; obtain it in the body instead",
     "Depends/Security in a function that FastAPI calls without dependency injection.",
 )
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 RULE = Rule(
     "FAD011",
     "depends-lost-in-postponed-annotation",
-    "{name} is {why}, so FastAPI cannot read {param}'s annotation and {effect}",
+    "{name} is {why}, so {effect}; {fix}",
     "A Depends in a postponed annotation that FastAPI cannot evaluate.",
 )
 
@@ -74,11 +74,16 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 if why is None:
                     continue
                 effect = (
-                    "Depends() fails at startup"
+                    f"Depends() for {param.arg} fails at startup"
                     if empty_default and not own
-                    else "drops its Depends"
+                    else f"FastAPI drops {param.arg}'s Depends"
                 )
-                yield finding(name, RULE, param=param.arg, name=name.id, why=why, effect=effect)
+                fix = (
+                    "define it before the route"
+                    if why == "defined after the route"
+                    else "import it outside TYPE_CHECKING"
+                )
+                yield finding(name, RULE, name=name.id, why=why, effect=effect, fix=fix)
                 break
 
 
