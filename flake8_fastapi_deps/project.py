@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Callable, Optional, TypeVar
+from typing import Callable, Optional, TypeVar, cast
 
 from .import_graph import ImportGraph
 from .index import files
@@ -31,6 +31,7 @@ from .index.files import (
     MAX_FILE_BYTES,
     MAX_PROJECT_FILES,
     ROOT_MARKERS,
+    FolderTable,
     ProjectFiles,
     changed_files,
     find_root,
@@ -78,7 +79,9 @@ class Project:
     """
 
     def __init__(self, root: Optional[str], options: Options) -> None:
-        tree = ProjectFiles(root)
+        real = real_path(root) if root else None
+        self.store = _store_for(real, options)
+        tree = ProjectFiles(real, _folder_table(self.store, real))
         self.root = tree.root
         self.options = options
         self.checked = CACHE.generation  # the run in which its tables were last found fresh
@@ -89,7 +92,6 @@ class Project:
         modules = self._modules = ModuleStore(tree)
         resolver = Resolver(tree, modules, self._router_classes)
         semantics = Semantics(resolver, self)
-        self.store = _store_for(self.root, options)
         scanner = self._scanner = Scanner(
             tree, modules, semantics, self.store, import_roots=resolver.import_roots
         )
@@ -300,6 +302,40 @@ def _store_for(root: Optional[str], options: Options) -> Optional[Store]:
     if store is None:
         store = stores[(folder, part)] = Store(folder, part, inside=root)
     return store
+
+
+_LISTING_KIND = "listing"  # the store's kind for the project's folders as listed
+
+
+def _folder_table(
+    store: Optional[Store], root: Optional[str]
+) -> Optional[tuple[Callable[[], FolderTable], Callable[[FolderTable], None]]]:
+    """Where the project's listing is kept across runs (see ProjectFiles), if anywhere."""
+    if store is None or root is None:
+        return None
+    key = root  # one entry: the root's folders as listed
+
+    def get() -> FolderTable:
+        hit, value = store.get(_LISTING_KIND, key, (0, 0))
+        if not (hit and isinstance(value, dict)):
+            return {}
+        for folder, row in value.items():
+            if not (
+                isinstance(folder, str)
+                and isinstance(row, tuple)
+                and len(row) == 4
+                and isinstance(row[0], int)
+                and isinstance(row[1], tuple)
+                and isinstance(row[2], tuple)
+                and isinstance(row[3], bool)
+            ):
+                return {}  # another layout: list everything again
+        return cast(FolderTable, value)
+
+    def put(table: FolderTable) -> None:
+        store.put(_LISTING_KIND, key, (0, 0), table)
+
+    return get, put
 
 
 def _refresh() -> None:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
 
 from flake8_fastapi_deps import project
 from flake8_fastapi_deps.checker import check
-from flake8_fastapi_deps.index.files import decode_source, parse_source
+from flake8_fastapi_deps.index.files import (
+    FolderTable,
+    ProjectFiles,
+    decode_source,
+    list_python_files,
+    parse_source,
+)
 from flake8_fastapi_deps.options import Options
 
 LATIN1_DEPS = (
@@ -77,3 +84,39 @@ def test_decode_source_follows_pep_263(data: bytes, text: str | None) -> None:
     assert decode_source(data) == text
     tree = parse_source(data, "m.py")
     assert (tree is None) == (text is None)
+
+
+def test_listing_kept_across_runs_sees_added_removed_and_nested(tmp_path: Path) -> None:
+    """A folder whose mtime holds is not listed again; any entry added, removed or
+    renamed changes its folder's mtime (the table is what the store keeps)."""
+    root = tmp_path / "proj"
+    for name in ("a.py", "pkg/b.py", "pkg/sub/c.py", "other/d.py"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x = 1\n")
+    old = 1_000_000_000_000_000_000  # settled long ago: the kept table is trusted
+    for folder in (root, root / "pkg", root / "pkg/sub", root / "other"):
+        os.utime(folder, ns=(old, old))
+    kept: dict[str, FolderTable] = {}
+
+    def listing() -> tuple[str, ...]:
+        table = (lambda: kept.get("t", {}), lambda t: kept.__setitem__("t", t))
+        return ProjectFiles(str(root), table).files()
+
+    def plain() -> tuple[str, ...]:
+        found: list[str] = []
+        list_python_files(str(root.resolve()), found)
+        return tuple(found)
+
+    assert listing() == plain() and len(plain()) == 4
+    # a kept folder is reused: prove it by a stale entry in the table
+    table = kept["t"]
+    sub = str((root / "pkg/sub").resolve())
+    table[sub] = (table[sub][0], ("ghost.py",), (), False)
+    assert any(path.endswith("ghost.py") for path in listing())
+    # an added file changes the folder's mtime: listed again
+    (root / "pkg/sub/e.py").write_text("y = 2\n")
+    assert listing() == plain() and not any("ghost" in p for p in listing())
+    (root / "other/d.py").rename(root / "other/f.py")
+    assert listing() == plain()
+    (root / "pkg/pyproject.toml").write_text("")  # pkg is a project of its own now
+    assert listing() == plain() and not any("/pkg/" in p for p in listing())

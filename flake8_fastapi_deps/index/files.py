@@ -14,10 +14,11 @@ import fnmatch
 import io
 import os
 import stat
+import time
 import tokenize
 import warnings
 from collections.abc import Iterable
-from typing import Optional
+from typing import Callable, Optional
 
 from .cache import CACHE, Stamp
 
@@ -187,12 +188,32 @@ def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
 # --------------------------------------------------------------------------- listing
 
 
-class ProjectFiles:
-    """The files of one project root (or none, for a lone file: ``root`` None)."""
+# A folder as listed: (mtime_ns, its .py file names, its subfolder names (both
+# sorted), does it hold a root marker or pyvenv.cfg of its own).  An mtime of -1
+# marks a folder listed within a second of changing (not to be trusted later).
+Folder = tuple[int, tuple[str, ...], tuple[str, ...], bool]
+FolderTable = dict[str, Folder]
+_SETTLED_NS = 1_000_000_000  # a folder changed more recently than this is listed again next time
 
-    def __init__(self, root: Optional[str]) -> None:
+
+class ProjectFiles:
+    """The files of one project root (or none, for a lone file: ``root`` None).
+
+    ``folders``: a place to keep the listing across runs, ``(get, put)`` of a
+    :data:`FolderTable` (the persistent store): a folder whose mtime is
+    unchanged is not listed again (adding, removing or renaming an entry
+    changes its folder's mtime), so listing a large project costs a ``stat``
+    per folder instead of a look at every entry.
+    """
+
+    def __init__(
+        self,
+        root: Optional[str],
+        folders: Optional[tuple[Callable[[], FolderTable], Callable[[FolderTable], None]]] = None,
+    ) -> None:
         self.root = real_path(root) if root else None
         self._files: Optional[tuple[str, ...]] = None
+        self._folders = folders
 
     def inside(self, path: str) -> bool:
         if self.root is None:
@@ -209,10 +230,7 @@ class ProjectFiles:
         A tuple of strings, which the garbage collector stops tracking.
         """
         if self._files is None:
-            found: list[str] = []
-            if self.root is not None:
-                list_python_files(self.root, found)
-            self._files = tuple(found[:MAX_PROJECT_FILES])
+            self._files = self._list()
         return self._files
 
     def same_listing(self) -> bool:
@@ -220,40 +238,83 @@ class ProjectFiles:
         they were never listed: answers may rest on the absence of a file.)"""
         if self._files is None:
             return False
+        return self._list() == self._files
+
+    def _list(self) -> tuple[str, ...]:
         found: list[str] = []
-        if self.root is not None:
+        if self.root is None:
+            return ()
+        if self._folders is None:
             list_python_files(self.root, found)
-        return tuple(found[:MAX_PROJECT_FILES]) == self._files
+            return tuple(found[:MAX_PROJECT_FILES])
+        get, put = self._folders
+        known = get()
+        seen: FolderTable = {}
+        list_python_files(self.root, found, known, seen)
+        if seen != known:
+            put(seen)
+        return tuple(found[:MAX_PROJECT_FILES])
 
 
-def list_python_files(root: str, found: list[str]) -> None:
+def list_python_files(
+    root: str,
+    found: list[str],
+    known: Optional[FolderTable] = None,
+    seen: Optional[FolderTable] = None,
+) -> None:
     """Append the ``.py`` files below ``root`` to ``found``, folders in sorted
-    pre-order (files of a folder, then its subfolders), as ``os.walk`` would."""
+    pre-order (files of a folder, then its subfolders), as ``os.walk`` would.
+
+    ``known``: folders listed before (reused while their mtime holds); every
+    folder visited is recorded in ``seen``.
+    """
     stack = [root]
     while stack and len(found) < MAX_PROJECT_FILES:
         directory = stack.pop()
-        try:
-            with os.scandir(directory) as listing:
-                entries = list(listing)
-        except OSError:
+        folder = _folder(directory, known)
+        if folder is None:
             continue
-        if directory != root and any(e.name in _NESTED_MARKERS for e in entries):
+        if seen is not None:
+            seen[directory] = folder
+        _, names, folders, nested = folder
+        if directory != root and nested:
             continue  # a project of its own, or a virtual environment
-        names: list[str] = []
-        folders: list[str] = []
-        for entry in entries:
-            name = entry.name
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if not is_dir:
-                if name.endswith(".py"):
-                    names.append(name)
-            elif not name.startswith(".") and name not in SKIP_DIRS and not entry.is_symlink():
-                folders.append(name)
-        found.extend(os.path.join(directory, name) for name in sorted(names))
-        stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
+        found.extend(os.path.join(directory, name) for name in names)
+        stack.extend(os.path.join(directory, name) for name in reversed(folders))
+
+
+def _folder(directory: str, known: Optional[FolderTable]) -> Optional[Folder]:
+    """``directory`` as listed now (from ``known`` while its mtime holds), or None."""
+    try:
+        mtime = os.stat(directory).st_mtime_ns
+    except (OSError, ValueError):
+        return None
+    if known is not None:
+        kept = known.get(directory)
+        if kept is not None and kept[0] == mtime:
+            return kept
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError:
+        return None
+    nested = any(e.name in _NESTED_MARKERS for e in entries)
+    names: list[str] = []
+    folders: list[str] = []
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            if name.endswith(".py"):
+                names.append(name)
+        elif not name.startswith(".") and name not in SKIP_DIRS and not entry.is_symlink():
+            folders.append(name)
+    if time.time_ns() - mtime < _SETTLED_NS:
+        mtime = -1  # may change again within the clock's resolution: list it next time
+    return (mtime, tuple(sorted(names)), tuple(sorted(folders)), nested)
 
 
 # --------------------------------------------------------------------------- reading
