@@ -56,7 +56,9 @@ async def main():
     loop = asyncio.get_running_loop()
     def worker():
         for method in json.loads(sys.argv[3]):
-            args = (work(),) if method == "create_task" else (0, print) if method in ("call_later", "call_at") else (print,)
+            args = (work(),) if method == "create_task" else (print,)
+            if method in ("call_later", "call_at"):
+                args = (0, print)
             try:
                 getattr(loop, method)(*args)
                 methods[method] = "ok"
