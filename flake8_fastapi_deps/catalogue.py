@@ -26,7 +26,7 @@ TASKS_TAILS = frozenset({"BackgroundTasks"})
 # One background task, built by hand (FAD103, FAD204-FAD205).
 BACKGROUND_TASK_TYPES = frozenset({"fastapi.BackgroundTask", "starlette.background.BackgroundTask"})
 BACKGROUND_TASK_TAILS = frozenset({"BackgroundTask"})
-# Parameter types that are the request (``request.state.<client>`` holds clients; FAD206).
+# Parameter types that are the request (``request.app.state.<client>`` holds clients; FAD206).
 REQUEST_TYPES = frozenset({REQUEST, "fastapi.requests.HTTPConnection", "fastapi.WebSocket"})
 # FastAPI's parameter markers besides Depends/Security (FastAPI's view of an annotation).
 PARAM_MARKERS = frozenset(
