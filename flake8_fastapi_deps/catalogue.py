@@ -26,7 +26,7 @@ TASKS_TAILS = frozenset({"BackgroundTasks"})
 # One background task, built by hand (FAD103, FAD204-FAD205).
 BACKGROUND_TASK_TYPES = frozenset({"fastapi.BackgroundTask", "starlette.background.BackgroundTask"})
 BACKGROUND_TASK_TAILS = frozenset({"BackgroundTask"})
-# Parameter types that are the request (``request.state.<client>`` holds clients; FAD206).
+# Parameter types that are the request (``request.app.state.<client>`` holds clients; FAD206).
 REQUEST_TYPES = frozenset({REQUEST, "fastapi.requests.HTTPConnection", "fastapi.WebSocket"})
 # FastAPI's parameter markers besides Depends/Security (FastAPI's view of an annotation).
 PARAM_MARKERS = frozenset(
@@ -256,6 +256,45 @@ NEW_LOOP = frozenset({"asyncio.new_event_loop", "asyncio.events.new_event_loop"}
 GET_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
 # Calls that fetch the running loop and raise without one.
 RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio.events.get_running_loop"})
+# Calls that need the running event loop (or the thread's loop, which an AnyIO
+# worker thread has not): made from a plain ``def`` route or dependency, which
+# FastAPI runs in a worker thread, each raises RuntimeError (checked on CPython
+# 3.10-3.13 and AnyIO 4 in tests/test_running_loop.py). FAD104 never advises
+# ``def`` for a body making one. Not here: asyncio.Event/Lock/Queue/Semaphore/
+# Condition (bound to a loop lazily since 3.10), anyio.Event/Lock/Semaphore,
+# asyncio.sleep/wait_for (a coroutine, awaited or useless).
+NEEDS_RUNNING_LOOP = RUNNING_LOOP | GET_LOOP | frozenset(
+    {
+        "asyncio.all_tasks",
+        "asyncio.tasks.all_tasks",
+        "asyncio.current_task",
+        "asyncio.tasks.current_task",
+        "asyncio.create_task",
+        "asyncio.tasks.create_task",
+        "asyncio.ensure_future",
+        "asyncio.tasks.ensure_future",
+        "asyncio.Future",
+        "asyncio.futures.Future",
+        "asyncio.gather",
+        "asyncio.tasks.gather",
+        "asyncio.shield",
+        "asyncio.tasks.shield",
+        "asyncio.as_completed",
+        "asyncio.tasks.as_completed",
+        "asyncio.timeout",
+        "asyncio.timeouts.timeout",
+        "anyio.get_current_task",
+        "anyio.get_running_tasks",
+        "anyio.create_task_group",
+        "anyio.current_time",
+        "anyio.CancelScope",
+        "anyio.move_on_after",
+        "anyio.lowlevel.current_token",
+    }
+)
+# Event loop methods that are not thread-safe: called from another thread on a
+# loop in debug mode they raise RuntimeError, else they corrupt it (FAD104).
+LOOP_METHODS = frozenset({"create_task", "call_soon", "call_later", "call_at"})
 # Calls that install a loop for the thread, making a later GET_LOOP call work.
 SET_LOOP = frozenset({"asyncio.set_event_loop", "asyncio.events.set_event_loop"})
 # Calls that hand a function to a thread instead of calling it on the loop (FAD103).

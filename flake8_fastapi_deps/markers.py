@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Optional
 
+from .facts.bindings import head_bound_in_scope
 from .memo import Slot
 from .module_info import (
     DEPENDENCIES_CONSTRUCTORS,
@@ -79,7 +80,7 @@ def _pending_markers(
     assert isinstance(node, (ast.Assign, ast.AnnAssign))
     # class attribute ``x: T = Depends(f)`` (class-based views, models)
     value = node.value
-    if isinstance(value, ast.Call) and _is_marker(mod, value, marker_words):
+    if isinstance(value, ast.Call) and _is_marker(mod, value, marker_words, scope):
         claimed.add(id(value))
         ann = node.annotation if isinstance(node, ast.AnnAssign) else None
         mod.marker_uses.append(
@@ -95,8 +96,14 @@ def _last_word(func: ast.expr) -> Optional[str]:
     return None
 
 
-def _is_marker(mod: ModuleInfo, call: ast.Call, marker_words: set[str]) -> bool:
-    return _last_word(call.func) in marker_words and mod.imports.canonical(call.func) in MARKERS
+def _is_marker(mod: ModuleInfo, call: ast.Call, marker_words: set[str], scope: Scope) -> bool:
+    """Is ``call`` FastAPI's marker where it is read (``scope``)?  The cheap word
+    test first; then :func:`~.facts.bindings.marker_name`'s two questions."""
+    return (
+        _last_word(call.func) in marker_words
+        and mod.imports.canonical(call.func) in MARKERS
+        and not head_bound_in_scope(mod, call.func, scope)
+    )
 
 
 def _signature_markers(
@@ -107,7 +114,7 @@ def _signature_markers(
     for param, default in iter_params(node):
         ann = param.annotation
         parts = annotated_parts(imports, ann) if isinstance(ann, ast.Subscript) else None
-        if isinstance(default, ast.Call) and _is_marker(mod, default, marker_words):
+        if isinstance(default, ast.Call) and _is_marker(mod, default, marker_words, scope):
             claimed.add(id(default))
             implicit = parts[0] if parts else ann
             mod.marker_uses.append(
@@ -115,28 +122,11 @@ def _signature_markers(
             )
         if parts:
             for meta in parts[1:]:
-                if isinstance(meta, ast.Call) and _is_marker(mod, meta, marker_words):
+                if isinstance(meta, ast.Call) and _is_marker(mod, meta, marker_words, scope):
                     claimed.add(id(meta))
                     mod.marker_uses.append(
                         MarkerUse(meta, str(imports.canonical(meta.func)), scope, parts[0])
                     )
-
-
-def bound_in_scope(mod: ModuleInfo, name: str, scope: Scope) -> bool:
-    """Is ``name`` a parameter, local or nested def of one of the enclosing functions?"""
-    for func in scope:
-        if name in mod.assignments.get(id(func), ()):
-            return True
-        if any(param.arg == name for param, _ in iter_params(func)):
-            return True
-    return False
-
-
-def _shadowed(mod: ModuleInfo, expr: ast.expr, scope: Scope) -> bool:
-    """Is the head name of ``expr`` rebound inside an enclosing function?"""
-    while isinstance(expr, ast.Attribute):
-        expr = expr.value
-    return isinstance(expr, ast.Name) and bound_in_scope(mod, expr.id, scope)
 
 
 def _call(
@@ -153,7 +143,7 @@ def _call(
     canonical: Optional[str] = None
     if word in marker_words:
         canonical = imports.canonical(func)
-        if canonical in MARKERS and _shadowed(mod, func, scope):
+        if canonical in MARKERS and head_bound_in_scope(mod, func, scope):
             canonical = None
         if canonical in MARKERS and id(node) not in claimed:
             claimed.add(id(node))
@@ -172,7 +162,9 @@ def _call(
                     mod.dependencies_lists.append(DependenciesList(kw, node, scope))
                     if isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)):
                         for item in kw.value.elts:
-                            if isinstance(item, ast.Call) and _is_marker(mod, item, marker_words):
+                            if isinstance(item, ast.Call) and _is_marker(
+                                mod, item, marker_words, scope
+                            ):
                                 claimed.add(id(item))
                                 mod.marker_uses.append(
                                     MarkerUse(

@@ -19,7 +19,8 @@ import bisect
 from collections.abc import Iterable, Iterator
 from typing import Optional, Union
 
-from .markers import ANNOTATED_CANDIDATES, annotated_parts, bound_in_scope, find_markers
+from .facts.bindings import bound_in_scope
+from .markers import ANNOTATED_CANDIDATES, annotated_parts, find_markers
 from .module_imports import ImportStmt, is_type_checking_test, module_level_imports
 from .module_info import (
     DEPENDENCIES_CONSTRUCTORS,

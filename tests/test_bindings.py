@@ -115,3 +115,28 @@ def test_is_builtin_name() -> None:
     assert is_builtin_name(mod, call.func, "max", ())
     assert not is_builtin_name(mod, call.func, "min", ())
     assert not is_builtin_name(mod, call, "max", ())
+
+
+def test_marker_name_follows_the_enclosing_functions() -> None:
+    from flake8_fastapi_deps.facts.bindings import marker_name
+
+    source = textwrap.dedent(
+        """
+        import fastapi
+        from fastapi import Depends, params
+
+        def plain(a=Depends, b=fastapi.Security, c=params.Depends):
+            pass
+
+        def outer(Depends=None, fastapi=None):
+            def inner(a=Depends, b=fastapi.Security, c=params.Depends):
+                pass
+        """
+    )
+    mod = build_module(ast.parse(source), "m.py", source)
+    plain, outer, inner = mod.functions
+    for info, want in (
+        (plain, ["fastapi.Depends", "fastapi.Security", "fastapi.Depends"]),
+        (inner, [None, None, "fastapi.Depends"]),
+    ):
+        assert [marker_name(mod, d, info.parents) for _, d in info.params] == want

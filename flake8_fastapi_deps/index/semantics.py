@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
+from ..facts.bindings import marker_name
 from ..memo import Slot
 from ..model import (
     ROUTE_DECORATORS,
@@ -27,7 +28,7 @@ from ..model import (
     marker_target,
     own_nodes,
 )
-from ..names import MARKERS, Imports
+from ..names import Imports
 from .resolver import ClassSym, ExternalSym, FuncSym, Resolver, ValueSym
 
 DefKey = tuple[int, int]
@@ -270,7 +271,7 @@ class Semantics:
             if parts:
                 metas = [
                     m for m in parts[1:]
-                    if isinstance(m, ast.Call) and imports.canonical(m.func) in MARKERS
+                    if isinstance(m, ast.Call) and marker_name(mod, m.func, info.parents)
                 ]
                 if metas:
                     decl = _decl(param, default, metas[-1], imports, parts[0], mod, info.parents, "annotated")
@@ -281,8 +282,7 @@ class Semantics:
                     if aparts:
                         metas = [
                             m for m in aparts[1:]
-                            if isinstance(m, ast.Call)
-                            and alias.module.imports.canonical(m.func) in MARKERS
+                            if isinstance(m, ast.Call) and marker_name(alias.module, m.func, ())
                         ]
                         if metas:
                             decl = _decl(
@@ -290,7 +290,7 @@ class Semantics:
                                 alias.module, (), "alias",
                             )
             if decl.marker is None and isinstance(default, ast.Call):
-                if imports.canonical(default.func) in MARKERS:
+                if marker_name(mod, default.func, info.parents):
                     implicit = parts[0] if parts else ann
                     decl = _decl(param, default, default, imports, implicit, mod, info.parents, "default")
             decls.append(decl)

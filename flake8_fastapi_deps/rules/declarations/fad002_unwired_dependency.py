@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...base import Finding, Rule, finding
+from ...facts.bindings import marker_name
 from ...facts.markers import marker_label
 from ...model import annotated_parts
-from ...names import MARKERS, dotted
+from ...names import dotted
 from ...project import FuncSym
 from ._common import injected_functions
 
@@ -31,8 +32,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     routes = ctx.routes
     for info in injected_functions(ctx):
         for param, default in info.params:
-            if default is not None and imports.canonical(default) in MARKERS:
-                label = marker_label(imports.canonical(default))
+            default_marker = None if default is None else marker_name(ctx.module, default, info.parents)
+            if default is not None and default_marker is not None:
+                label = marker_label(default_marker)
                 yield finding(
                     default,
                     RULE,
@@ -42,8 +44,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 continue
             parts = annotated_parts(imports, param.annotation)
             for meta in (parts or [])[1:]:
-                if imports.canonical(meta) in MARKERS:
-                    label = marker_label(imports.canonical(meta))
+                meta_marker = marker_name(ctx.module, meta, info.parents)
+                if meta_marker is not None:
+                    label = marker_label(meta_marker)
                     yield finding(
                         meta,
                         RULE,
@@ -64,8 +67,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         if isinstance(value, ast.Subscript):
             parts = annotated_parts(imports, value)
             for meta in (parts or [])[1:]:
-                if imports.canonical(meta) in MARKERS:
-                    label = marker_label(imports.canonical(meta))
+                alias_marker = marker_name(ctx.module, meta, ())
+                if alias_marker is not None:
+                    label = marker_label(alias_marker)
                     yield finding(
                         meta,
                         RULE,

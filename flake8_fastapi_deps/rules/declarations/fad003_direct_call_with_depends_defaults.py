@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
-from ...facts.functions import may_name_plain_function
+from ...facts.bindings import head_bound_in_scope, is_builtin_name
+from ...facts.functions import function_facts, may_name_plain_function
+from ...model import iter_params
 from ...names import dotted
-from ...project import FuncSym, ParamDecl, Symbol
+from ...project import FuncSym, ParamDecl, Project, Symbol
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -54,7 +56,11 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         if project.is_route(sym.module, sym.node):
             continue
-        omitted = _omitted_marker_params(project.signature(sym.module, sym.info), sym, call)
+        omitted = [
+            name
+            for name in _omitted_marker_params(project.signature(sym.module, sym.info), sym, call)
+            if not _replaces_marker(project, sym, name)
+        ]
         if omitted:
             yield finding(call, RULE, callee=dotted(call.func), **_omitted_fields(omitted))
 
@@ -136,3 +142,58 @@ def _omitted_marker_params(decls: list[ParamDecl], sym: FuncSym, call: ast.Call)
     passed_positionally = {p.arg for p in positional[: len(call.args)]}
     passed = passed_positionally | {kw.arg for kw in call.keywords if kw.arg}
     return [decl.param.arg for decl in decls if decl.via == "default" and decl.param.arg not in passed]
+
+
+# FastAPI's marker classes (``Depends()`` builds a ``params.Depends``; ``Security``
+# subclasses it), as imports spell them: ``fastapi.Depends`` is a function, so
+# ``isinstance(x, fastapi.Depends)`` raises and is no check.
+_MARKER_CLASSES = frozenset({"fastapi.params.Depends", "fastapi.params.Security"})
+
+
+def _replaces_marker(project: Project, sym: FuncSym, param: str) -> bool:
+    """Is ``sym`` built to be called by hand: does its body check ``param`` with
+    ``isinstance(param, params.Depends)``, or hand ``param`` to a project function
+    that checks its own parameter so (one level: a helper of a helper is not
+    followed), to replace the marker?"""
+    if _checks_marker(sym, param):
+        return True
+    scope = sym.info.parents + (sym.node,)
+    for call in function_facts(sym.module, sym.info).calls:
+        positions = [i for i, a in enumerate(call.args) if isinstance(a, ast.Name) and a.id == param]
+        keywords = [
+            kw.arg for kw in call.keywords
+            if kw.arg is not None and isinstance(kw.value, ast.Name) and kw.value.id == param
+        ]
+        if not (positions or keywords) or not isinstance(call.func, (ast.Name, ast.Attribute)):
+            continue
+        helper = project.resolve(sym.module, call.func, scope)
+        if not isinstance(helper, FuncSym) or helper.node is sym.node:
+            continue
+        names = [p.arg for p, _ in iter_params(helper.node)]
+        positional = [p.arg for p in (*helper.node.args.posonlyargs, *helper.node.args.args)]
+        if helper.info.cls is not None and positional:
+            positional = positional[1:]  # a method: ``self`` is not among the call's arguments
+        received = [positional[i] for i in positions if i < len(positional)]
+        received += [k for k in keywords if k in names]
+        if any(_checks_marker(helper, name) for name in received):
+            return True
+    return False
+
+
+def _checks_marker(sym: FuncSym, param: str) -> bool:
+    """Does ``sym``'s own body call ``isinstance(param, <FastAPI marker class>)``?"""
+    mod = sym.module
+    scope = sym.info.parents + (sym.node,)
+    for call in function_facts(mod, sym.info).calls:
+        if len(call.args) != 2 or not is_builtin_name(mod, call.func, "isinstance", scope):
+            continue
+        subject, classes = call.args
+        if not (isinstance(subject, ast.Name) and subject.id == param):
+            continue
+        options = classes.elts if isinstance(classes, ast.Tuple) else [classes]
+        for option in options:
+            if mod.imports.qualified(option) in _MARKER_CLASSES and not head_bound_in_scope(
+                mod, option, scope
+            ):
+                return True
+    return False

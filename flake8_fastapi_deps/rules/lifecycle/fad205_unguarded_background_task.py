@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 RULE = Rule(
     "FAD205",
     "unguarded-background-task",
-    "background task {func}() catches nothing: an error skips the remaining tasks; "
+    "background task {func}(){where} catches nothing: an error skips later tasks; "
     "catch and log it",
     "A background task function does not catch and report its own errors.",
     default_on=False,
@@ -54,9 +54,14 @@ def _unguarded_task(ctx: FileContext, task: ast.expr, scope: Scope) -> Iterator[
     if _task_is_guarded(ctx, sym):
         return
     if sym.module is ctx.module:
-        yield finding(sym.node, RULE, func=sym.info.name)
+        # at the def, where the try belongs (once, however many add_task calls name it)
+        yield finding(sym.node, RULE, func=sym.info.name, where="")
     else:
-        yield finding(task, RULE, func=sym.info.name)
+        # flake8 reports only in the linted file: at the argument, saying where the def is
+        path = sym.module.path
+        module = ctx.project.import_graph().module_name(path) if path else "another module"
+        where = f" ({module}:{sym.node.lineno})"
+        yield finding(task, RULE, func=sym.info.name, where=where)
 
 
 def _task_is_guarded(ctx: FileContext, sym: FuncSym) -> bool:

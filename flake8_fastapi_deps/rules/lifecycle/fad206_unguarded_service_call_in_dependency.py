@@ -132,9 +132,11 @@ def _is_client(
     text = dotted(expr)
     if text is None:
         return False
-    # request.app.state.<client>, app.state.<client>, request.state.<client>
+    # request.app.state.<client>, app.state.<client>: what the lifespan stored for
+    # the application.  Not request.state.<x>: per-request data (a dict lookup,
+    # often set by middleware), no client.
     parts = text.split(".")
-    if len(parts) >= 3 and parts[-2] == "state":
+    if len(parts) >= 3 and parts[-2] == "state" and parts[-3] == "app":
         head = parts[0]
         return head in ("request", "app", "websocket") or (requests is not None and head in requests)
     return False

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 from ...catalogue import PARAM_MARKERS
+from ...facts.bindings import marker_name
 from ...memo import Slot
-from ...model import ModuleInfo, annotated_parts
-from ...names import ANNOTATED, MARKERS, dotted
+from ...model import ModuleInfo, Scope, annotated_parts
+from ...names import ANNOTATED, dotted
 from ...project import Project, ValueSym
 
 
-def is_marker(mod: ModuleInfo, expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Call) and mod.imports.canonical(expr.func) in MARKERS
+def is_marker(mod: ModuleInfo, expr: ast.expr, scope: Scope) -> bool:
+    """Is ``expr`` a ``Depends(...)``/``Security(...)`` call, FastAPI's where it is read?"""
+    return isinstance(expr, ast.Call) and marker_name(mod, expr.func, scope) is not None
 
 
 @dataclass
@@ -31,13 +33,15 @@ _ALIASES: Slot[dict[Optional[str], Optional[ValueSym]]] = Slot("fad_alias")
 
 
 def fastapi_markers(
-    project: Project, mod: ModuleInfo, expr: Optional[ast.expr], depth: int = 0
+    project: Project, mod: ModuleInfo, expr: Optional[ast.expr], depth: int = 0, scope: Scope = ()
 ) -> list[Marker]:
     """FastAPI's markers of an annotation in the order FastAPI sees them.
 
     Nested ``Annotated`` and module-level aliases (``CU = Annotated[...]``,
     ``type CU = ...``) are flattened as ``typing`` does: the inner metadata
-    comes first, and FastAPI uses the last marker.
+    comes first, and FastAPI uses the last marker.  ``scope``: where ``expr`` is
+    read (a parameter's annotation: the function's ``parents``); an alias is
+    read at module level.
     """
     if expr is None or depth > 4:
         return []
@@ -45,12 +49,14 @@ def fastapi_markers(
     cached = table.get(id(expr))
     if cached is not None:
         return cached
-    result = _markers_uncached(project, mod, expr, depth)
+    result = _markers_uncached(project, mod, expr, depth, scope)
     table[id(expr)] = result
     return result
 
 
-def _markers_uncached(project: Project, mod: ModuleInfo, expr: ast.expr, depth: int) -> list[Marker]:
+def _markers_uncached(
+    project: Project, mod: ModuleInfo, expr: ast.expr, depth: int, scope: Scope
+) -> list[Marker]:
     parts = annotated_parts(mod.imports, expr)
     if parts is None:
         if isinstance(expr, (ast.Name, ast.Attribute)) and may_be_alias(mod, expr):
@@ -58,14 +64,13 @@ def _markers_uncached(project: Project, mod: ModuleInfo, expr: ast.expr, depth: 
             if alias is not None:
                 return fastapi_markers(project, alias.module, alias.value, depth + 1)
         return []
-    found = list(fastapi_markers(project, mod, parts[0], depth + 1))
+    found = list(fastapi_markers(project, mod, parts[0], depth + 1, scope))
     for meta in parts[1:]:
         if not isinstance(meta, ast.Call):
             continue
-        name = mod.imports.canonical(meta.func)
-        if name in MARKERS:
+        if marker_name(mod, meta.func, scope) is not None:
             found.append(Marker(meta, mod, "dep"))
-        elif name in PARAM_MARKERS:
+        elif mod.imports.canonical(meta.func) in PARAM_MARKERS:
             found.append(Marker(meta, mod, "param"))
     return found
 

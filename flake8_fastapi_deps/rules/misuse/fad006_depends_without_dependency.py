@@ -44,7 +44,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             if default_marker is None and not _has_own_marker(mod, ann, own_markers):
                 continue
             assert default_marker is None or isinstance(default_marker, ast.Call)
-            markers = fastapi_markers(project, mod, ann)
+            markers = fastapi_markers(project, mod, ann, scope=info.parents)
             used: Optional[ast.Call]
             if default_marker is not None:
                 if markers:

@@ -47,7 +47,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         if not _fastapi_owner(ctx, deps.owner, deps.scope):
             continue
         for item in value.elts:
-            if isinstance(item, ast.Call) and is_marker(mod, item):
+            if isinstance(item, ast.Call) and is_marker(mod, item, deps.scope):
                 if marker_target(item) is None:
                     marker = marker_label(mod.imports.canonical(item.func))
                     yield finding(
@@ -177,7 +177,7 @@ def _not_a_marker(ctx: FileContext, item: ast.expr, scope: Scope) -> Optional[st
             made = ctx.project.resolve(sym.module, sym.value.func)
             return _instance_kind(ctx, made)
         return None
-    if isinstance(item, ast.Call) and not is_marker(ctx.module, item):
+    if isinstance(item, ast.Call) and not is_marker(ctx.module, item, scope):
         return _instance_kind(ctx, ctx.resolve(item.func, scope))
     return None
 

@@ -45,7 +45,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 parts = annotated_parts(imports, ann)
                 if parts is None or not _may_hold_two_markers(mod, parts):
                     continue  # nothing FastAPI could drop
-            markers = fastapi_markers(project, mod, param.annotation)
+            markers = fastapi_markers(project, mod, param.annotation, scope=info.parents)
             if marker_default and markers:
                 assert isinstance(default, ast.Call)
                 default_label = marker_label(mod.imports.canonical(default.func))

@@ -47,7 +47,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 value, targets = stmt.value, [stmt.target]
             else:
                 continue
-            if not isinstance(value, ast.Call) or not is_marker(mod, value):
+            # a class's own scope is not known here: read at module level (a
+            # model class inside a function that rebinds Depends is not seen)
+            if not isinstance(value, ast.Call) or not is_marker(mod, value, ()):
                 continue
             for target in targets:
                 if isinstance(target, ast.Name):

@@ -53,10 +53,10 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             if ann is None:
                 continue
             parts = annotated_parts(mod.imports, ann)
-            own = [m for m in (parts or [])[1:] if is_marker(mod, m)]
+            own = [m for m in (parts or [])[1:] if is_marker(mod, m, info.parents)]
             empty_default = (
                 isinstance(default, ast.Call)
-                and is_marker(mod, default)
+                and is_marker(mod, default, info.parents)
                 and marker_target(default) is None
             )
             alias_markers = (
@@ -67,7 +67,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             )
             if not own and not empty_default and not alias_markers:
                 continue
-            if own and default is not None and is_marker(mod, default):
+            if own and default is not None and is_marker(mod, default, info.parents):
                 continue  # FAD008
             for name in _annotation_names(ann):
                 why = _unbound(mod, name.id, info.node.lineno if early else None)

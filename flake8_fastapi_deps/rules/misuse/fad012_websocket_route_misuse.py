@@ -83,7 +83,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             for kw in registration.keywords:
                 if kw.arg == "dependencies" and isinstance(kw.value, (ast.List, ast.Tuple)):
                     for item in kw.value.elts:
-                        if isinstance(item, ast.Call) and is_marker(mod, item):
+                        if isinstance(item, ast.Call) and is_marker(mod, item, info.parents):
                             use = MarkerUse(item, str(mod.imports.canonical(item.func)), info.parents)
                             markers.append((marker_target(item) or item, use, mod))
         for where, use, module in markers:
@@ -112,7 +112,7 @@ def _request_param(project: Project, func: FuncSym) -> Optional[str]:
         if default is not None or param.annotation is None:
             continue
         parts = annotated_parts(func.module.imports, param.annotation)
-        if parts and any(is_marker(func.module, m) for m in parts[1:]):
+        if parts and any(is_marker(func.module, m, func.info.parents) for m in parts[1:]):
             continue
         plain = parts[0] if parts else param.annotation
         if project.canonical(func.module, plain, func.info.parents) == REQUEST:
