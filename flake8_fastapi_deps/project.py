@@ -77,7 +77,7 @@ class Project:
     """
 
     def __init__(self, root: Optional[str], options: Options) -> None:
-        tree = ProjectFiles(root)
+        tree = ProjectFiles(root, options.exclude)
         self.root = tree.root
         self.options = options
         self.checked = CACHE.generation  # the run in which its tables were last found fresh

@@ -12,8 +12,11 @@ from __future__ import annotations
 import ast
 import fnmatch
 import io
+import logging
 import os
+import re
 import stat
+import sys
 import tokenize
 import warnings
 from collections.abc import Iterable
@@ -28,6 +31,8 @@ SKIP_DIRS = frozenset(
     {"__pycache__", "node_modules", "site-packages", "dist-packages", "build", "dist"}
 )
 _NESTED_MARKERS = frozenset((*ROOT_MARKERS, "pyvenv.cfg"))
+# flake8 configures its "flake8" logger under -v (INFO) and -vv (DEBUG): ours is its child
+LOG = logging.getLogger("flake8.fastapi_deps")
 
 
 # --------------------------------------------------------------------------- stat
@@ -187,11 +192,32 @@ def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
 # --------------------------------------------------------------------------- listing
 
 
-class ProjectFiles:
-    """The files of one project root (or none, for a lone file: ``root`` None)."""
+def exclusion(patterns: Iterable[str]) -> Optional[re.Pattern[str]]:
+    """flake8's ``exclude``/``extend-exclude`` patterns as one regular expression
+    (None: no pattern).  flake8 tests a path's basename, then its absolute path,
+    against each pattern with ``fnmatch`` (``utils.matches_filename``); patterns
+    holding a ``/`` were made absolute by flake8 already."""
+    parts = [fnmatch.translate(os.path.normcase(p)) for p in patterns if p]
+    return re.compile("|".join(f"(?:{part})" for part in parts)) if parts else None
 
-    def __init__(self, root: Optional[str]) -> None:
+
+def excluded(path: str, pattern: Optional[re.Pattern[str]]) -> bool:
+    """Would flake8's ``exclude`` skip ``path`` (absolute)?"""
+    if pattern is None:
+        return False
+    base = os.path.basename(path)
+    if base not in (".", "..") and pattern.match(os.path.normcase(base)):
+        return True
+    return pattern.match(os.path.normcase(path)) is not None
+
+
+class ProjectFiles:
+    """The files of one project root (or none, for a lone file: ``root`` None),
+    less those flake8's ``exclude``/``extend-exclude`` patterns skip."""
+
+    def __init__(self, root: Optional[str], exclude: Iterable[str] = ()) -> None:
         self.root = real_path(root) if root else None
+        self._exclude = exclusion(exclude)
         self._files: Optional[tuple[str, ...]] = None
 
     def inside(self, path: str) -> bool:
@@ -211,7 +237,7 @@ class ProjectFiles:
         if self._files is None:
             found: list[str] = []
             if self.root is not None:
-                list_python_files(self.root, found)
+                list_python_files(self.root, found, self._exclude)
             self._files = tuple(found[:MAX_PROJECT_FILES])
         return self._files
 
@@ -222,13 +248,17 @@ class ProjectFiles:
             return False
         found: list[str] = []
         if self.root is not None:
-            list_python_files(self.root, found)
+            list_python_files(self.root, found, self._exclude)
         return tuple(found[:MAX_PROJECT_FILES]) == self._files
 
 
-def list_python_files(root: str, found: list[str]) -> None:
+def list_python_files(
+    root: str, found: list[str], exclude: Optional[re.Pattern[str]] = None
+) -> None:
     """Append the ``.py`` files below ``root`` to ``found``, folders in sorted
-    pre-order (files of a folder, then its subfolders), as ``os.walk`` would."""
+    pre-order (files of a folder, then its subfolders), as ``os.walk`` would;
+    files and folders matching ``exclude`` (see :func:`exclusion`) are left out,
+    as flake8 leaves them out.  ``.gitignore`` is not read."""
     stack = [root]
     while stack and len(found) < MAX_PROJECT_FILES:
         directory = stack.pop()
@@ -248,9 +278,12 @@ def list_python_files(root: str, found: list[str]) -> None:
             except OSError:
                 is_dir = False
             if not is_dir:
-                if name.endswith(".py"):
+                if name.endswith(".py") and not excluded(os.path.join(directory, name), exclude):
                     names.append(name)
-            elif not name.startswith(".") and name not in SKIP_DIRS and not entry.is_symlink():
+            elif (
+                not name.startswith(".") and name not in SKIP_DIRS and not entry.is_symlink()
+                and not excluded(os.path.join(directory, name), exclude)
+            ):
                 folders.append(name)
         found.extend(os.path.join(directory, name) for name in sorted(names))
         stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
@@ -325,17 +358,36 @@ def decode_source(data: bytes) -> Optional[str]:
 
 
 def parse_source(data: bytes, path: str) -> Optional[ast.Module]:
-    """The syntax tree of the source ``data`` of ``path``, or None (quietly)."""
+    """The syntax tree of the source ``data`` of ``path``, or None: quietly, but
+    said under ``flake8 -v`` (a sibling written for a newer Python takes its
+    dependencies and routes with it)."""
     text = decode_source(data)
     if text is None:
+        _skipped(path, "cannot be decoded (its coding line or bytes)")
         return None
     try:
         with warnings.catch_warnings():
             # e.g. SyntaxWarning for "\d": not ours to report, and never printed
             warnings.simplefilter("ignore")
             return ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    except SyntaxError as error:
+        _skipped(path, f"does not parse on Python {sys.version_info[0]}.{sys.version_info[1]} "
+                       f"(line {error.lineno}: {error.msg})")
         return None
+    except (ValueError, RecursionError, MemoryError, OverflowError) as error:
+        _skipped(path, f"cannot be parsed ({type(error).__name__})")
+        return None
+
+
+_SAID: set[str] = set()  # the paths already reported, once a process
+
+
+def _skipped(path: str, why: str) -> None:
+    if path in _SAID or not LOG.isEnabledFor(logging.INFO):
+        return
+    _SAID.add(path)
+    LOG.info("flake8-fastapi-deps: skipping %s: it %s; the routes, dependencies and "
+             "declarations in it are not seen by cross-file checks", path, why)
 
 
 __all__ = [
@@ -346,6 +398,8 @@ __all__ = [
     "SKIP_DIRS",
     "ProjectFiles",
     "decode_source",
+    "excluded",
+    "exclusion",
     "changed_files",
     "run_stamp",
     "exists",
