@@ -220,7 +220,9 @@ def test_multi_line_list_through_flake8(tmp_path: Path) -> None:
     [("setup.cfg", ()), ("tox.ini", ()), (".flake8", ()), ("other.cfg", ("--config", "other.cfg")),
      ("extra.cfg", ("--append-config", "extra.cfg"))],
 )
-def test_bad_value_from_a_config_file_exits_2_naming_it(tmp_path: Path, where: str, args: tuple[str, ...]) -> None:
+def test_bad_value_from_a_config_file_exits_2_naming_it(
+    tmp_path: Path, where: str, args: tuple[str, ...]
+) -> None:
     (tmp_path / "app.py").write_text("x = 1\n")
     if where == "extra.cfg":
         (tmp_path / "setup.cfg").write_text("[flake8]\nfad-max-dependencies = 4\n")
@@ -237,7 +239,9 @@ def test_bad_value_on_the_command_line_names_the_flag(tmp_path: Path) -> None:
     (tmp_path / "setup.cfg").write_text("[flake8]\nfad-max-dependencies = 4\n")
     result = flake8("--fad-max-dependencies=0", "app.py", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == "flake8-fastapi-deps: error: --fad-max-dependencies=0: must be at least 1, got 0"
+    assert result.stderr.strip() == (
+        "flake8-fastapi-deps: error: --fad-max-dependencies=0: must be at least 1, got 0"
+    )
 
 
 def test_a_huge_number_is_not_echoed_whole(tmp_path: Path) -> None:
