@@ -8,41 +8,83 @@ sections.  The same declarations serve flake8's option manager and a plain
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Optional
 
-_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-
 
 class OptionError(ValueError):
-    """A bad option value; the message is one line, ready to show the user."""
+    """A bad option value; the message is one line, ready to show the user.
+
+    Raised by :meth:`Options.from_namespace` with ``flag`` (``--fad-...``),
+    ``problem`` (what is wrong, without the option's name) and ``value`` set (see
+    :func:`_named`), so that the plugin can name the config file the value came from."""
+
+    flag: str = ""
+    value: object = None
+    _problem: str = ""
+
+    @property
+    def problem(self) -> str:
+        return self._problem or str(self)
 
 
-def _split(option: str, value: object) -> list[str]:
-    """Comma/newline separated items; an empty item between commas is an error."""
+def _named(flag: str, problem: str, value: object) -> OptionError:
+    error = OptionError(f"{flag}: {problem}")
+    error.flag, error._problem, error.value = flag, problem, value
+    return error
+
+
+_ECHO = 40  # at most this many characters of a bad value are echoed back
+
+
+def cut(text: str) -> str:
+    """``text`` for a message, cut short (a 5,000-digit number is not echoed whole)."""
+    return text if len(text) <= _ECHO else f"{text[:_ECHO - 8]}... ({len(text)} characters)"
+
+
+def echo(value: object) -> str:
+    """A bad value quoted for a message, cut short."""
+    return repr(cut(value)) if isinstance(value, str) else cut(repr(value))
+
+
+def _split(value: object) -> list[str]:
+    """Comma separated items, one or more a line (flake8's multi-line style:
+    ``key =`` then one item a line, each ending in a comma or not); an empty
+    item between two commas is an error, a trailing comma is not."""
     if isinstance(value, (list, tuple)):
         value = ",".join(str(v) for v in value)
     if not isinstance(value, str):
-        raise OptionError(f"{option}: expected a comma-separated list, got {value!r}")
-    if not value.strip():
-        return []
-    items = [v.strip() for v in re.split(r"[,\n]", value.strip())]
-    if len(items) > 1 and not items[-1]:
-        items.pop()  # one trailing comma is fine
-    if any(not item for item in items):
-        raise OptionError(f"{option}: empty name in the list {value.strip()!r}")
+        raise OptionError(f"expected a comma-separated list, got {echo(value)}")
+    items: list[str] = []
+    for line in value.splitlines():
+        line = line.strip()
+        if line.endswith(","):
+            line = line[:-1]  # one trailing comma a line is fine
+        if not line:
+            continue
+        parts = [part.strip() for part in line.split(",")]
+        if not all(parts):
+            raise OptionError(f"empty name in the list {echo(value.strip())}")
+        items.extend(parts)
     return items
+
+
+def _is_dotted(name: str) -> bool:
+    """A dotted name of identifiers (non-ASCII ones too, as Python allows)."""
+    return all(part.isidentifier() for part in name.split("."))
 
 
 def _names(option: str) -> Callable[[object], tuple[str, ...]]:
     def parse(value: object) -> tuple[str, ...]:
-        items = _split(option, value)
+        items = _split(value)
         for item in items:
-            if not _DOTTED.match(item):
-                raise OptionError(f"{option}: {item!r} is not a dotted name like pkg.module.name")
+            if not _is_dotted(item):
+                raise OptionError(f"{echo(item)} is not a dotted name like pkg.module.name")
         return tuple(items)
 
     return parse
@@ -50,23 +92,29 @@ def _names(option: str) -> Callable[[object], tuple[str, ...]]:
 
 def _globs(option: str) -> Callable[[object], tuple[str, ...]]:
     def parse(value: object) -> tuple[str, ...]:
-        items = _split(option, value)
+        items = _split(value)
         for item in items:
             if "/" in item or "\\" in item:
-                raise OptionError(f"{option}: {item!r} must be a file-name pattern, not a path")
+                raise OptionError(f"{echo(item)} must be a file-name pattern, not a path")
         return tuple(items)
 
     return parse
 
 
+_MAX_DIGITS = 9  # no limit needs more; longer is a typo (and int() of 5,000 digits may refuse)
+
+
 def _positive_int(option: str) -> Callable[[object], int]:
     def parse(value: object) -> int:
+        text = str(value).strip()
+        if text.isdigit() and len(text.lstrip("0")) > _MAX_DIGITS:
+            raise OptionError(f"expected a whole number of at most {_MAX_DIGITS} digits")
         try:
-            number = int(str(value).strip())
+            number = int(text)
         except ValueError:
-            raise OptionError(f"{option}: expected a whole number, got {value!r}") from None
+            raise OptionError(f"expected a whole number, got {echo(value)}") from None
         if number < 1:
-            raise OptionError(f"{option}: must be at least 1, got {number}")
+            raise OptionError(f"must be at least 1, got {number}")
         return number
 
     return parse
@@ -75,7 +123,7 @@ def _positive_int(option: str) -> Callable[[object], int]:
 def _folder(option: str) -> Callable[[object], Optional[str]]:
     def parse(value: object) -> Optional[str]:
         if not isinstance(value, str):
-            raise OptionError(f"{option}: expected a folder, got {value!r}")
+            raise OptionError(f"expected a folder, got {echo(value)}")
         value = value.strip()
         # relative to the folder flake8 runs in, fixed now (the options are a cache key)
         return os.path.abspath(os.path.expanduser(value)) if value else None
@@ -92,7 +140,7 @@ def _flag(option: str) -> Callable[[object], bool]:
             return True
         if text in ("", "0", "false", "no", "off"):
             return False
-        raise OptionError(f"{option}: expected true or false, got {value!r}")
+        raise OptionError(f"expected true or false, got {echo(value)}")
 
     return parse
 
@@ -327,6 +375,8 @@ class Options:
     max_routes_per_module: int = 15
     cache_dir: Optional[str] = None  # the store's folder; None: the per-user default
     no_cache: bool = False
+    # flake8's exclude + extend-exclude (public option values): left out of the project listing
+    exclude: tuple[str, ...] = ()
     # Which codes flake8 shows: the engine runs only their rules.
     selection: Selection = Selection()
 
@@ -337,14 +387,20 @@ class Options:
     @classmethod
     def from_namespace(cls, namespace: object) -> Options:
         """Build from flake8's (or argparse's) namespace; raises :class:`OptionError`."""
-        values: dict[str, Any] = {"selection": Selection.from_namespace(namespace)}
+        values: dict[str, Any] = {
+            "selection": Selection.from_namespace(namespace),
+            "exclude": _patterns(namespace, "exclude") + _patterns(namespace, "extend_exclude"),
+        }
         known = {f.name for f in fields(cls)}
         for spec in SPECS:
             raw = getattr(namespace, spec.dest, None)
             if raw is None:
                 raw = spec.default
             if spec.field in known:
-                values[spec.field] = spec.parse(raw)
+                try:
+                    values[spec.field] = spec.parse(raw)
+                except OptionError as error:
+                    raise _named(spec.flag, error.problem, raw) from None
         return cls(**values)
 
     @classmethod
@@ -356,6 +412,16 @@ class Options:
         register(parser)
         namespace, _ = parser.parse_known_args(list(argv))
         return cls.from_namespace(namespace)
+
+
+def _patterns(namespace: object, name: str) -> tuple[str, ...]:
+    """flake8's list of path patterns ``name`` (already split and normalised by flake8)."""
+    value = getattr(namespace, name, None)
+    if isinstance(value, str):
+        value = _CODE_LIST.split(value)
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(str(v).strip() for v in value if str(v).strip())
 
 
 def register(manager: Any, *, flake8: bool = False) -> None:
@@ -373,12 +439,64 @@ def register(manager: Any, *, flake8: bool = False) -> None:
             manager.add_argument(flag, dest=dest, default=None)
 
 
-def parse_error_exit(error: OptionError) -> None:
-    """Stop flake8 with a one-line message, like flake8's own option errors."""
-    raise SystemExit(f"flake8-fastapi-deps: error: {error}")
+def error_message(error: OptionError, namespace: object = None, argv: Optional[Sequence[str]] = None) -> str:
+    """The one line naming a bad value: where it came from (the command line, or
+    the config file flake8 read it from), the key, the value (cut short) and what
+    is wrong with it."""
+    from .config_files import flake8_config_files, shown_path, value_origin
+
+    flag = error.flag
+    if not flag:
+        return str(error)
+    args = sys.argv[1:] if argv is None else argv
+    on_command_line = any(a == flag or a.startswith(flag + "=") for a in args)
+    if not on_command_line and namespace is not None:
+        origin = value_origin(flake8_config_files(namespace), flag.lstrip("-"))
+        if origin is not None:
+            path, key, raw = origin
+            shown = " ".join(raw.split())  # a multi-line value on one line
+            return f"{shown_path(path)}: {key} = {cut(shown)}: {error.problem}"
+    return f"{flag}={cut(' '.join(str(error.value).split()))}: {error.problem}"
+
+
+def parse_error_exit(error: OptionError, namespace: object = None) -> None:
+    """Stop flake8 as its own usage errors do: one line on stderr, exit status 2
+    (1 means "findings")."""
+    print(f"flake8-fastapi-deps: error: {error_message(error, namespace)}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def warn_unknown_keys(namespace: object) -> list[str]:
+    """Warn (once a process, never in a ``-j`` worker) about each ``fad-`` key of the
+    config files that no option reads: flake8 ignores unknown keys silently, so a
+    typo such as ``fad-max-dependency`` would otherwise do nothing unnoticed."""
+    global _WARNED
+    if _WARNED or _in_worker():
+        return []
+    _WARNED = True
+    from .config_files import flake8_config_files, shown_path, unknown_fad_keys
+
+    known = [spec.flag.lstrip("-") for spec in SPECS]
+    lines = []
+    for path, key in unknown_fad_keys(flake8_config_files(namespace), known):
+        close = difflib.get_close_matches(key.replace("_", "-"), known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        lines.append(f"flake8-fastapi-deps: warning: {shown_path(path)}: unknown option {key}, ignored{hint}")
+    for line in lines:
+        print(line, file=sys.stderr)
+    return lines
+
+
+_WARNED = False
+
+
+def _in_worker() -> bool:
+    import multiprocessing
+
+    return multiprocessing.parent_process() is not None
 
 
 __all__ = [
     "OPT_IN_CODES", "OptionError", "OptionSpec", "Options", "SPECS", "Selection", "register",
-    "parse_error_exit",
+    "cut", "echo", "error_message", "parse_error_exit", "warn_unknown_keys",
 ]

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from . import __version__
 from .checker import check, new_run
-from .options import OptionError, Options, parse_error_exit, register
+from .options import OptionError, Options, parse_error_exit, register, warn_unknown_keys
 from .registry import DEFAULT_OFF
 
 
@@ -43,7 +43,8 @@ class Plugin:
         try:
             cls._options = Options.from_namespace(options)
         except OptionError as error:
-            parse_error_exit(error)
+            parse_error_exit(error, options)  # exit 2, naming the config file
+        warn_unknown_keys(options)
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
         for line, col, message in check(self._tree, self._filename, self._lines, self._options):

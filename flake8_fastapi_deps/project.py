@@ -81,7 +81,7 @@ class Project:
     def __init__(self, root: Optional[str], options: Options) -> None:
         real = real_path(root) if root else None
         self.store = _store_for(real, options)
-        tree = ProjectFiles(real, _folder_table(self.store, real))
+        tree = ProjectFiles(real, options.exclude, _folder_table(self.store, real, options.exclude))
         self.root = tree.root
         self.options = options
         self.checked = CACHE.generation  # the run in which its tables were last found fresh
@@ -308,12 +308,13 @@ _LISTING_KIND = "listing"  # the store's kind for the project's folders as liste
 
 
 def _folder_table(
-    store: Optional[Store], root: Optional[str]
+    store: Optional[Store], root: Optional[str], exclude: tuple[str, ...]
 ) -> Optional[tuple[Callable[[], FolderTable], Callable[[FolderTable], None]]]:
     """Where the project's listing is kept across runs (see ProjectFiles), if anywhere."""
     if store is None or root is None:
         return None
-    key = root  # one entry: the root's folders as listed
+    # one entry: the root's folders as listed with these exclude patterns
+    key = "\0".join((root, *exclude))
 
     def get() -> FolderTable:
         hit, value = store.get(_LISTING_KIND, key, (0, 0))

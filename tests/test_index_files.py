@@ -100,7 +100,7 @@ def test_listing_kept_across_runs_sees_added_removed_and_nested(tmp_path: Path) 
 
     def listing() -> tuple[str, ...]:
         table = (lambda: kept.get("t", {}), lambda t: kept.__setitem__("t", t))
-        return ProjectFiles(str(root), table).files()
+        return ProjectFiles(str(root), (), table).files()
 
     def plain() -> tuple[str, ...]:
         found: list[str] = []

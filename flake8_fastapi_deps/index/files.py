@@ -12,8 +12,11 @@ from __future__ import annotations
 import ast
 import fnmatch
 import io
+import logging
 import os
+import re
 import stat
+import sys
 import time
 import tokenize
 import warnings
@@ -29,6 +32,8 @@ SKIP_DIRS = frozenset(
     {"__pycache__", "node_modules", "site-packages", "dist-packages", "build", "dist"}
 )
 _NESTED_MARKERS = frozenset((*ROOT_MARKERS, "pyvenv.cfg"))
+# flake8 configures its "flake8" logger under -v (INFO) and -vv (DEBUG): ours is its child
+LOG = logging.getLogger("flake8.fastapi_deps")
 
 
 # --------------------------------------------------------------------------- stat
@@ -189,29 +194,52 @@ def is_test_path(rel_parts: tuple[str, ...], patterns: Iterable[str]) -> bool:
 
 
 # A folder as listed: (mtime_ns, its .py file names, its subfolder names (both
-# sorted), does it hold a root marker or pyvenv.cfg of its own).  An mtime of -1
-# marks a folder listed within a second of changing (not to be trusted later).
+# sorted, less what ``exclude`` skips), does it hold a root marker or
+# pyvenv.cfg of its own).  An mtime of -1 marks a folder listed within a second
+# of changing (not to be trusted later).
 Folder = tuple[int, tuple[str, ...], tuple[str, ...], bool]
 FolderTable = dict[str, Folder]
 _SETTLED_NS = 1_000_000_000  # a folder changed more recently than this is listed again next time
 
 
+def exclusion(patterns: Iterable[str]) -> Optional[re.Pattern[str]]:
+    """flake8's ``exclude``/``extend-exclude`` patterns as one regular expression
+    (None: no pattern).  flake8 tests a path's basename, then its absolute path,
+    against each pattern with ``fnmatch`` (``utils.matches_filename``); patterns
+    holding a ``/`` were made absolute by flake8 already."""
+    parts = [fnmatch.translate(os.path.normcase(p)) for p in patterns if p]
+    return re.compile("|".join(f"(?:{part})" for part in parts)) if parts else None
+
+
+def excluded(path: str, pattern: Optional[re.Pattern[str]]) -> bool:
+    """Would flake8's ``exclude`` skip ``path`` (absolute)?"""
+    if pattern is None:
+        return False
+    base = os.path.basename(path)
+    if base not in (".", "..") and pattern.match(os.path.normcase(base)):
+        return True
+    return pattern.match(os.path.normcase(path)) is not None
+
+
 class ProjectFiles:
-    """The files of one project root (or none, for a lone file: ``root`` None).
+    """The files of one project root (or none, for a lone file: ``root`` None),
+    less those flake8's ``exclude``/``extend-exclude`` patterns skip.
 
     ``folders``: a place to keep the listing across runs, ``(get, put)`` of a
-    :data:`FolderTable` (the persistent store): a folder whose mtime is
-    unchanged is not listed again (adding, removing or renaming an entry
-    changes its folder's mtime), so listing a large project costs a ``stat``
-    per folder instead of a look at every entry.
+    :data:`FolderTable` (the persistent store; its partition holds the exclude
+    patterns): a folder whose mtime is unchanged is not listed again (adding,
+    removing or renaming an entry changes its folder's mtime), so listing a
+    large project costs a ``stat`` per folder instead of a look at every entry.
     """
 
     def __init__(
         self,
         root: Optional[str],
+        exclude: Iterable[str] = (),
         folders: Optional[tuple[Callable[[], FolderTable], Callable[[FolderTable], None]]] = None,
     ) -> None:
         self.root = real_path(root) if root else None
+        self._exclude = exclusion(exclude)
         self._files: Optional[tuple[str, ...]] = None
         self._folders = folders
 
@@ -245,12 +273,12 @@ class ProjectFiles:
         if self.root is None:
             return ()
         if self._folders is None:
-            list_python_files(self.root, found)
+            list_python_files(self.root, found, self._exclude)
             return tuple(found[:MAX_PROJECT_FILES])
         get, put = self._folders
         known = get()
         seen: FolderTable = {}
-        list_python_files(self.root, found, known, seen)
+        list_python_files(self.root, found, self._exclude, known, seen)
         if seen != known:
             put(seen)
         return tuple(found[:MAX_PROJECT_FILES])
@@ -259,19 +287,22 @@ class ProjectFiles:
 def list_python_files(
     root: str,
     found: list[str],
+    exclude: Optional[re.Pattern[str]] = None,
     known: Optional[FolderTable] = None,
     seen: Optional[FolderTable] = None,
 ) -> None:
     """Append the ``.py`` files below ``root`` to ``found``, folders in sorted
-    pre-order (files of a folder, then its subfolders), as ``os.walk`` would.
+    pre-order (files of a folder, then its subfolders), as ``os.walk`` would;
+    files and folders matching ``exclude`` (see :func:`exclusion`) are left out,
+    as flake8 leaves them out.  ``.gitignore`` is not read.
 
-    ``known``: folders listed before (reused while their mtime holds); every
-    folder visited is recorded in ``seen``.
+    ``known``: folders listed before with the same ``exclude`` (reused while
+    their mtime holds); every folder visited is recorded in ``seen``.
     """
     stack = [root]
     while stack and len(found) < MAX_PROJECT_FILES:
         directory = stack.pop()
-        folder = _folder(directory, known)
+        folder = _folder(directory, exclude, known)
         if folder is None:
             continue
         if seen is not None:
@@ -283,7 +314,9 @@ def list_python_files(
         stack.extend(os.path.join(directory, name) for name in reversed(folders))
 
 
-def _folder(directory: str, known: Optional[FolderTable]) -> Optional[Folder]:
+def _folder(
+    directory: str, exclude: Optional[re.Pattern[str]], known: Optional[FolderTable]
+) -> Optional[Folder]:
     """``directory`` as listed now (from ``known`` while its mtime holds), or None."""
     try:
         mtime = os.stat(directory).st_mtime_ns
@@ -308,9 +341,12 @@ def _folder(directory: str, known: Optional[FolderTable]) -> Optional[Folder]:
         except OSError:
             is_dir = False
         if not is_dir:
-            if name.endswith(".py"):
+            if name.endswith(".py") and not excluded(os.path.join(directory, name), exclude):
                 names.append(name)
-        elif not name.startswith(".") and name not in SKIP_DIRS and not entry.is_symlink():
+        elif (
+            not name.startswith(".") and name not in SKIP_DIRS and not entry.is_symlink()
+            and not excluded(os.path.join(directory, name), exclude)
+        ):
             folders.append(name)
     if time.time_ns() - mtime < _SETTLED_NS:
         mtime = -1  # may change again within the clock's resolution: list it next time
@@ -386,17 +422,36 @@ def decode_source(data: bytes) -> Optional[str]:
 
 
 def parse_source(data: bytes, path: str) -> Optional[ast.Module]:
-    """The syntax tree of the source ``data`` of ``path``, or None (quietly)."""
+    """The syntax tree of the source ``data`` of ``path``, or None: quietly, but
+    said under ``flake8 -v`` (a sibling written for a newer Python takes its
+    dependencies and routes with it)."""
     text = decode_source(data)
     if text is None:
+        _skipped(path, "cannot be decoded (its coding line or bytes)")
         return None
     try:
         with warnings.catch_warnings():
             # e.g. SyntaxWarning for "\d": not ours to report, and never printed
             warnings.simplefilter("ignore")
             return ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    except SyntaxError as error:
+        _skipped(path, f"does not parse on Python {sys.version_info[0]}.{sys.version_info[1]} "
+                       f"(line {error.lineno}: {error.msg})")
         return None
+    except (ValueError, RecursionError, MemoryError, OverflowError) as error:
+        _skipped(path, f"cannot be parsed ({type(error).__name__})")
+        return None
+
+
+_SAID: set[str] = set()  # the paths already reported, once a process
+
+
+def _skipped(path: str, why: str) -> None:
+    if path in _SAID or not LOG.isEnabledFor(logging.INFO):
+        return
+    _SAID.add(path)
+    LOG.info("flake8-fastapi-deps: skipping %s: it %s; the routes, dependencies and "
+             "declarations in it are not seen by cross-file checks", path, why)
 
 
 __all__ = [
@@ -407,6 +462,8 @@ __all__ = [
     "SKIP_DIRS",
     "ProjectFiles",
     "decode_source",
+    "excluded",
+    "exclusion",
     "changed_files",
     "run_stamp",
     "exists",

@@ -1,4 +1,8 @@
-"""FAD001 called-dependency: ``Depends(get_db())`` hands FastAPI a value that is not callable."""
+"""FAD001 called-dependency: ``Depends(get_db())`` hands FastAPI a value that is not callable.
+
+Also through a module-level name bound once to such a call (``DB = get_db()``
+then ``Depends(DB)``), the form bugbear's B008 advice leads to: the call still
+runs once, at import, and FastAPI still gets its result."""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from ...base import Finding, Rule, finding
 from ...catalogue import CACHE_DECORATORS, NON_CALLABLE_BUILTINS
 from ...facts.functions import function_facts
 from ...facts.markers import marker_label
+from ...model import short_source
+from ...module_info import ModuleInfo, Scope
 from ...names import dotted
-from ...project import ClassSym, FuncSym, Symbol
+from ...project import ClassSym, FuncSym, Symbol, ValueSym
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -19,7 +25,7 @@ if TYPE_CHECKING:
 RULE = Rule(
     "FAD001",
     "called-dependency",
-    "{marker}({callee}()) calls the dependency ({reason}); pass it uncalled: {marker}({callee})",
+    "{marker}({passed}) {does} ({reason}); pass it uncalled: {marker}({callee})",
     "The dependency is called inside Depends(...) instead of being passed.",
 )
 
@@ -31,6 +37,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         return
     for use in ctx.module.marker_uses:
         target = use.explicit
+        if isinstance(target, (ast.Name, ast.Attribute)):
+            yield from _through_name(ctx, use.marker, target, use.scope)
+            continue
         if not isinstance(target, ast.Call):
             continue
         callee_name = dotted(target.func)
@@ -39,8 +48,63 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         reason = _not_callable_reason(ctx, ctx.resolve(target.func, use.scope))
         if reason is not None:
             yield finding(
-                target, RULE, marker=marker_label(use.marker), callee=callee_name, reason=reason
+                target, RULE, marker=marker_label(use.marker), passed=f"{callee_name}()",
+                does="calls the dependency", callee=callee_name, reason=reason,
             )
+
+
+def _through_name(
+    ctx: FileContext, marker: str, target: ast.expr, scope: Scope
+) -> Iterator[Finding]:
+    """``Depends(DB)`` where ``DB`` is a module-level name (here or imported) bound
+    once, to a call that cannot give a callable: ``DB = get_db()``."""
+    sym = ctx.resolve(target, scope)
+    if not isinstance(sym, ValueSym) or not isinstance(sym.value, ast.Call):
+        return
+    call = sym.value
+    callee_name = dotted(call.func)
+    if callee_name is None:
+        return
+    reason = _not_callable_reason(ctx, ctx.project.resolve(sym.module, call.func, ()))
+    if reason is None or not _bound_once(sym.module, sym.name):
+        return
+    passed = dotted(target) or sym.name
+    yield finding(
+        target, RULE, marker=marker_label(marker), passed=passed,
+        does=f"passes {sym.name} = {short_source(call)}, the dependency called once at import",
+        callee=callee_name, reason=reason,
+    )
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _bound_once(mod: ModuleInfo, name: str) -> bool:
+    """Is ``name`` bound exactly once in the module (no rebinding at module level,
+    in a loop or ``with``, nor through ``global`` in a function)?  Asked only for
+    a name a marker passes that is bound to a suspect call, so a walk is fine."""
+    count = 0
+    stack: list[ast.AST] = list(mod.tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Global):
+            if name in node.names:
+                return False
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            count += node.id == name
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            count += node.name == name
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            count += any((a.asname or a.name.split(".")[0]) == name for a in node.names)
+        if count > 1:
+            return False
+        if isinstance(node, _SCOPES):
+            # their own names only matter through ``global``
+            stack.extend(n for n in ast.walk(node) if isinstance(n, ast.Global))
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return count == 1
 
 
 def _not_callable_reason(ctx: FileContext, sym: Optional[Symbol]) -> Optional[str]:
