@@ -155,8 +155,9 @@ SPECS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "--fad-max-dependencies",
         "max_dependencies",
-        "3",
-        "FAD303: most sub-dependencies (Depends/Security parameters) a dependency may declare.",
+        "5",
+        "FAD303: most sub-dependencies (Depends/Security parameters) a dependency may declare "
+        "(default: the 99th percentile of real code).",
         _positive_int("--fad-max-dependencies"),
     ),
     OptionSpec(
@@ -322,7 +323,7 @@ class Options:
     pooled_constructors: tuple[str, ...] = ()
     blocking_calls: tuple[str, ...] = ()
     sync_session_types: tuple[str, ...] = ()
-    max_dependencies: int = 3
+    max_dependencies: int = 5
     max_model_method_statements: int = 10
     max_routes_per_module: int = 15
     cache_dir: Optional[str] = None  # the store's folder; None: the per-user default
