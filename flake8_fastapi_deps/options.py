@@ -164,7 +164,7 @@ SPECS: tuple[OptionSpec, ...] = (
         "--fad-max-model-method-statements",
         "max_model_method_statements",
         "10",
-        "FAD304: most statements a Pydantic model method may run.",
+        "FAD304: most statements a schema method may run while reaching I/O through helpers.",
         _positive_int("--fad-max-model-method-statements"),
     ),
     OptionSpec(
