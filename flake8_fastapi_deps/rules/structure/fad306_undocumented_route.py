@@ -14,7 +14,7 @@ from ...catalogue import HTTP_EXCEPTION, STATUS_MODULES
 from ...memo import Slot
 from ...model import FunctionInfo, ModuleInfo, Scope, iter_params, keyword, own_nodes
 from ...project import ClassSym, Project, Route, ValueSym
-from ._common import PROJECT_TEXT
+from ._common import PROJECT_TEXT, RouterKey, made_by
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -26,10 +26,6 @@ RULE = Rule(
     "A route without docstring/summary/description, or raising an undocumented status code.",
     default_on=False,
 )
-
-# (module path, name) of a module-level router; a router local to a function is
-# named "<function qualname>.<name>"
-RouterKey = tuple[Optional[str], str]
 
 
 @dataclass
@@ -90,41 +86,11 @@ def _router_hidden(ctx: FileContext, registration: ast.Call, info: FunctionInfo)
     func = registration.func
     if not isinstance(func, ast.Attribute):
         return False
-    made = _router_made(ctx.project, ctx.module, func.value, info.parents)
+    made = made_by(ctx.project, ctx.module, func.value, info.parents)
     if made is None:
         return False
     key, call = made
     return _schema_off(call) or key in _inclusions(ctx.project).hidden
-
-
-def _router_made(
-    project: Project, mod: ModuleInfo, expr: ast.expr, scope: Scope
-) -> Optional[tuple[RouterKey, ast.Call]]:
-    """The key and the making call of the router (or app) ``expr`` names, when it is
-    assigned once from a call: a module-level name (also imported from another project
-    module) or a local of an enclosing function.  ``app.router`` is the app's."""
-    if isinstance(expr, ast.Attribute):
-        sym = project.resolve(mod, expr, scope)  # module.router
-        if isinstance(sym, ValueSym) and isinstance(sym.value, ast.Call):
-            return (sym.module.path, sym.name), sym.value
-        if expr.attr != "router":
-            return None
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
-        return None
-    for func in reversed(scope):
-        if any(p.arg == expr.id for p, _ in iter_params(func)):
-            return None
-        values = mod.assignments.get(id(func), {}).get(expr.id)
-        if values is not None:
-            owner = mod.function_info(func)
-            if len(values) != 1 or not isinstance(values[0], ast.Call) or owner is None:
-                return None
-            return (mod.path, f"{owner.qualname}.{expr.id}"), values[0]
-    sym = project.resolve(mod, expr)
-    if isinstance(sym, ValueSym) and isinstance(sym.value, ast.Call):
-        return (sym.module.path, sym.name), sym.value
-    return None
 
 
 def _undocumented_raises(ctx: FileContext, route: Route, info: FunctionInfo) -> Iterator[Finding]:
@@ -302,13 +268,13 @@ def _inclusions(project: Project) -> _Inclusions:
             if not (isinstance(func, ast.Attribute) and func.attr == "include_router"):
                 continue
             target = call.args[0] if call.args else keyword(call, "router")
-            child = _router_made(project, mod, target, scope) if target is not None else None
+            child = made_by(project, mod, target, scope) if target is not None else None
             if child is None:
                 continue
             unread = any(kw.arg is None for kw in call.keywords)
             adds = keyword(call, "responses") is not None or unread
             hides = _hidden_from_schema(call)
-            parent = _router_made(project, mod, func.value, scope)
+            parent = made_by(project, mod, func.value, scope)
             parent_key: Optional[RouterKey] = None
             if parent is not None:
                 parent_key, made = parent
