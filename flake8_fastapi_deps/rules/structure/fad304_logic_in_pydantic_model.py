@@ -82,7 +82,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         count = _statement_count(info.node)
         if count <= limit:
             continue  # a short method that delegates to a helper is what the rule asks for
-        through = _io_through_helpers(ctx.project, ctx.module, info, cls, 0)
+        through = _io_through_helpers(ctx.project, ctx.module, info, 0)
         if through is not None:
             yield finding(
                 info.node,
@@ -209,7 +209,11 @@ def _io_in(project: Project, mod: ModuleInfo, info: FunctionInfo) -> Optional[st
     sessions = _session_names(project, mod, info)
     scope = (*info.parents, info.node)
     for node in function_facts(mod, info).body:
-        if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
+        if isinstance(node, ast.Await):
+            if isinstance(node.value, ast.Call) and _project_callee(project, mod, info, node.value):
+                continue  # awaiting a project helper: I/O through it, if any
+            return "await"
+        if isinstance(node, (ast.AsyncFor, ast.AsyncWith)):
             return "await"
         if not isinstance(node, ast.Call):
             continue
@@ -232,26 +236,30 @@ def _io_in(project: Project, mod: ModuleInfo, info: FunctionInfo) -> Optional[st
     return None
 
 
+def _project_callee(
+    project: Project, mod: ModuleInfo, info: FunctionInfo, call: ast.Call
+) -> Optional[FuncSym]:
+    """The project function or method (``self.helper()``, ``cls.helper()``) a call runs."""
+    func = call.func
+    if (
+        info.cls is not None
+        and isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in ("self", "cls")
+    ):
+        return project.class_method(ClassSym(mod, info.cls), func.attr)
+    sym = project.resolve(mod, func, (*info.parents, info.node))
+    return sym if isinstance(sym, FuncSym) else None
+
+
 def _io_through_helpers(
-    project: Project, mod: ModuleInfo, info: FunctionInfo, cls: Optional[ast.ClassDef], depth: int
+    project: Project, mod: ModuleInfo, info: FunctionInfo, depth: int
 ) -> Optional[str]:
     """``helper() -> requests.get()``: the project function or method the function calls
     that does I/O (itself or through its own helpers, a few calls deep), or None."""
-    scope = (*info.parents, info.node)
     seen: set[int] = set()
     for call in function_facts(mod, info).calls:
-        func = call.func
-        callee: Optional[FuncSym] = None
-        if (
-            cls is not None
-            and isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id in ("self", "cls")
-        ):
-            callee = project.class_method(ClassSym(mod, cls), func.attr)
-        else:
-            sym = project.resolve(mod, func, scope)
-            callee = sym if isinstance(sym, FuncSym) else None
+        callee = _project_callee(project, mod, info, call)
         if callee is None or id(callee.node) in seen or callee.node is info.node:
             continue
         seen.add(id(callee.node))
@@ -260,7 +268,7 @@ def _io_through_helpers(
         if io is not None:
             return f"{label} -> {io}"
         if depth + 1 < _MAX_HELPER_DEPTH:
-            deeper = _io_through_helpers(project, callee.module, callee.info, callee.info.cls, depth + 1)
+            deeper = _io_through_helpers(project, callee.module, callee.info, depth + 1)
             if deeper is not None:
                 return f"{label} -> {deeper}"
     return None
