@@ -39,7 +39,7 @@ HANDFUL = 3
 _SIDECAR_PATH = re.compile(
     r"(?<![a-z])(metrics|prometheus|health|healthz|healthcheck|livez|readyz|liveness|readiness"
     r"|live|ready|ping|heartbeat)(?![a-z])"
-    r"|\{\w+:path\}"  # a catch-all path: a proxy
+    r"|^/?\{\w+:path\}$"  # every path, from the root: a proxy
 )
 # calls on an app that register something to serve
 _REGISTERING = frozenset(
