@@ -203,15 +203,16 @@ SPECS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "--fad-max-dependencies",
         "max_dependencies",
-        "3",
-        "FAD303: most sub-dependencies (Depends/Security parameters) a dependency may declare.",
+        "5",
+        "FAD303: most sub-dependencies (Depends/Security parameters) a dependency may declare "
+        "(default: the 99th percentile of real code).",
         _positive_int("--fad-max-dependencies"),
     ),
     OptionSpec(
         "--fad-max-model-method-statements",
         "max_model_method_statements",
         "10",
-        "FAD304: most statements a Pydantic model method may run.",
+        "FAD304: most statements a schema method may run while reaching I/O through helpers.",
         _positive_int("--fad-max-model-method-statements"),
     ),
     OptionSpec(
@@ -370,7 +371,7 @@ class Options:
     pooled_constructors: tuple[str, ...] = ()
     blocking_calls: tuple[str, ...] = ()
     sync_session_types: tuple[str, ...] = ()
-    max_dependencies: int = 3
+    max_dependencies: int = 5
     max_model_method_statements: int = 10
     max_routes_per_module: int = 15
     cache_dir: Optional[str] = None  # the store's folder; None: the per-user default

@@ -15,7 +15,7 @@ from ...catalogue import (
     SQLMODEL_BASES,
 )
 from ...memo import Slot
-from ...model import ModuleInfo, Scope, keyword
+from ...model import ModuleInfo, Scope, iter_params, keyword
 from ...project import ClassSym, ExternalSym, Project, Symbol, ValueSym
 
 if TYPE_CHECKING:
@@ -27,7 +27,12 @@ PROJECT_TEXT = {
     "fastapi": re.compile(r"^[ \t]*(?:from|import)[ \t]+fastapi\b", re.M),
     "middleware": re.compile(r"add_middleware|\.middleware\s*\("),
     "include_router": re.compile(r"include_router"),
+    "mount": re.compile(r"\.mount\s*\(|\bMount\s*\("),
 }
+
+# (module path, name) of a module-level app or router; one local to a function is
+# named "<function qualname>.<name>"
+RouterKey = tuple[Optional[str], str]
 
 Creation = tuple[ast.Call, Scope, bool]  # a FastAPI(...)/APIRouter(...) call, its scope, is_app
 
@@ -74,6 +79,36 @@ def _is_app_class(project: Project, sym: Optional[Symbol]) -> bool:
             isinstance(b, ExternalSym) and b.name in APP_CLASSES for b in project.class_bases(sym)
         )
     return False
+
+
+def made_by(
+    project: Project, mod: ModuleInfo, expr: ast.expr, scope: Scope
+) -> Optional[tuple[RouterKey, ast.Call]]:
+    """The key and the making call of the router (or app) ``expr`` names, when it is
+    assigned once from a call: a module-level name (also imported from another project
+    module) or a local of an enclosing function.  ``app.router`` is the app's."""
+    if isinstance(expr, ast.Attribute):
+        sym = project.resolve(mod, expr, scope)  # module.router
+        if isinstance(sym, ValueSym) and isinstance(sym.value, ast.Call):
+            return (sym.module.path, sym.name), sym.value
+        if expr.attr != "router":
+            return None
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    for func in reversed(scope):
+        if any(p.arg == expr.id for p, _ in iter_params(func)):
+            return None
+        values = mod.assignments.get(id(func), {}).get(expr.id)
+        if values is not None:
+            owner = mod.function_info(func)
+            if len(values) != 1 or not isinstance(values[0], ast.Call) or owner is None:
+                return None
+            return (mod.path, f"{owner.qualname}.{expr.id}"), values[0]
+    sym = project.resolve(mod, expr)
+    if isinstance(sym, ValueSym) and isinstance(sym.value, ast.Call):
+        return (sym.module.path, sym.name), sym.value
+    return None
 
 
 # ----------------------------------------------------------------------------- models

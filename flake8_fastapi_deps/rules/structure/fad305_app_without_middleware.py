@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
@@ -14,8 +15,8 @@ from ...memo import Slot
 from ...model import ModuleInfo, Scope, iter_params, keyword, own_nodes
 from ...names import dotted
 from ...nodes import walk
-from ...project import ClassSym, ExternalSym, FuncSym
-from ._common import PROJECT_TEXT, creations
+from ...project import ClassSym, ExternalSym, FuncSym, Project
+from ._common import PROJECT_TEXT, RouterKey, creations, made_by
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -33,6 +34,33 @@ _MAX_CALL_DEPTH = 3
 # Every statement of the module, in ``walk`` order.
 _STATEMENTS: Slot[list[ast.stmt]] = Slot("fad3_statements")
 
+# A sidecar app registers at most this many routes, each serving metrics, health or a proxy.
+HANDFUL = 3
+_SIDECAR_PATH = re.compile(
+    r"(?<![a-z])(metrics|prometheus|health|healthz|healthcheck|livez|readyz|liveness|readiness"
+    r"|live|ready|ping|heartbeat)(?![a-z])"
+    r"|^/?\{\w+:path\}$"  # every path, from the root: a proxy
+)
+# calls on an app that register something to serve
+_REGISTERING = frozenset(
+    {
+        "get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route",
+        "route", "websocket", "websocket_route", "add_api_route", "add_route",
+        "add_api_websocket_route", "add_websocket_route", "include_router", "mount", "host",
+    }
+)
+
+
+@dataclass
+class _Mounts:
+    """The project's sub-apps: what ``x.mount(path, app)`` / ``Mount(path, app=...)`` mount."""
+
+    apps: set[RouterKey] = field(default_factory=set)  # apps assigned once from a call
+    factories: set[str] = field(default_factory=set)  # names of functions whose result is mounted
+
+
+_MOUNTS: Slot[_Mounts] = Slot("fad305_mounts")
+
 
 def check(ctx: FileContext) -> Iterator[Finding]:
     if ctx.is_test or not ctx.mentions_fastapi:
@@ -49,6 +77,8 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         handles, escapes = _app_handles(ctx.module, call)
         if escapes or _app_given_away(ctx, handles, 0):
+            continue
+        if _mounted(ctx, handles, scope) or _sidecar(ctx.module, handles):
             continue
         module_level = not scope and any("." not in h for h in handles)
         if (module_level or _returned(ctx.module, handles, scope)) and _imported_by_middleware_code(
@@ -203,3 +233,110 @@ def _imported_by_middleware_code(ctx: FileContext) -> bool:
         if ctx.project.file_matches(other, named):
             return True
     return False
+
+
+# ----------------------------------------------------------------------------- sidecar apps
+
+
+def _sidecar(mod: ModuleInfo, handles: set[str]) -> bool:
+    """A sidecar app: in the module that creates it, it registers at most :data:`HANDFUL`
+    routes, each serving metrics, health or liveness, or proxying a catch-all path
+    (``/{path:path}``), and includes no router; or it registers no route and only mounts
+    other apps or static files (a wrapper)."""
+    if not handles:
+        return False
+    routes = 0
+    mounts = 0
+    for call, _ in mod.calls:
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr not in _REGISTERING:
+            continue
+        if dotted(func.value) not in handles:
+            continue
+        if func.attr == "include_router" or func.attr == "host":
+            return False
+        if func.attr == "mount":
+            mounts += 1
+            continue
+        routes += 1
+        if routes > HANDFUL or not _serves_sidecar_path(call):
+            return False
+    return routes > 0 or mounts > 0
+
+
+def _serves_sidecar_path(call: ast.Call) -> bool:
+    """Does the registration's path (or the name it is read from) name metrics, health or
+    liveness, or catch every path?"""
+    path = call.args[0] if call.args else keyword(call, "path")
+    if path is None:
+        return False
+    if isinstance(path, ast.Constant) and isinstance(path.value, str):
+        text = path.value
+    elif isinstance(path, ast.JoinedStr):
+        text = "".join(
+            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{x}"
+            for v in path.values
+        )
+    else:
+        text = dotted(path) or ""
+    return _SIDECAR_PATH.search(text.lower()) is not None
+
+
+def _mounted(ctx: FileContext, handles: set[str], scope: Scope) -> bool:
+    """Is the app mounted into another app somewhere in the project (a sub-app, behind
+    its parent's middleware)?  Named by its variable, or as the result of the function
+    that makes and returns it."""
+    mounts = _project_mounts(ctx.project, ctx.module)
+    for handle in handles:
+        if "." in handle:
+            continue
+        made = made_by(ctx.project, ctx.module, ast.Name(id=handle), scope)
+        if made is not None and made[0] in mounts.apps:
+            return True
+    return bool(scope) and _returned(ctx.module, handles, scope) and scope[-1].name in mounts.factories
+
+
+def _project_mounts(project: Project, current: ModuleInfo) -> _Mounts:
+    graph = project.import_graph() if project.root is not None else None
+    if graph is None:
+        return _mounts_in([current], project)
+    found = _MOUNTS.get(project)
+    if found is None:
+        mods = [m for m in map(project.module, graph.files_matching("mount", PROJECT_TEXT)) if m]
+        found = _MOUNTS.put(project, _mounts_in(mods, project))
+    return found
+
+
+def _mounts_in(mods: list[ModuleInfo], project: Project) -> _Mounts:
+    found = _Mounts()
+    for mod in mods:
+        for call, scope in mod.calls:
+            func = call.func
+            mounted: Optional[ast.expr] = None
+            if isinstance(func, ast.Attribute) and func.attr == "mount":
+                mounted = call.args[1] if len(call.args) > 1 else keyword(call, "app")
+            elif isinstance(func, ast.Name) and func.id == "Mount":
+                mounted = call.args[1] if len(call.args) > 1 else keyword(call, "app")
+            if mounted is None:
+                continue
+            if isinstance(mounted, ast.Name):
+                made = made_by(project, mod, mounted, scope)
+                if made is not None:
+                    found.apps.add(made[0])
+                    mounted = made[1]
+                else:
+                    mounted = _walrus_value(mod, mounted.id, scope)
+            if isinstance(mounted, ast.Call):
+                name = dotted(mounted.func)
+                if name is not None:
+                    found.factories.add(name.rsplit(".", 1)[-1])
+    return found
+
+
+def _walrus_value(mod: ModuleInfo, name: str, scope: Scope) -> Optional[ast.expr]:
+    """``if (sub := make_sub_app()):``: the value a name is bound to by ``:=``."""
+    roots = [scope[-1]] if scope else [mod.tree]
+    for node in walk(roots):
+        if isinstance(node, ast.NamedExpr) and node.target.id == name:
+            return node.value
+    return None

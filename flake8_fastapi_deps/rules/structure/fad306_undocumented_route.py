@@ -6,6 +6,7 @@ import ast
 import http
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
@@ -13,7 +14,7 @@ from ...catalogue import HTTP_EXCEPTION, STATUS_MODULES
 from ...memo import Slot
 from ...model import FunctionInfo, ModuleInfo, Scope, iter_params, keyword, own_nodes
 from ...project import ClassSym, Project, Route, ValueSym
-from ._common import PROJECT_TEXT
+from ._common import PROJECT_TEXT, RouterKey, made_by
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -26,10 +27,18 @@ RULE = Rule(
     default_on=False,
 )
 
-RouterKey = tuple[Optional[str], str]  # (module path, name) of a module-level router
 
-# Routers whose routes get ``responses`` from an ``include_router`` call or a parent router.
-_INCLUDED: Slot[set[RouterKey]] = Slot("fad306_included")
+@dataclass
+class _Inclusions:
+    """What the project's ``include_router`` calls tell about its routers."""
+
+    # routers whose routes get ``responses`` from an ``include_router`` call or a parent router
+    responses: set[RouterKey] = field(default_factory=set)
+    # routers left out of the schema by every inclusion of theirs
+    hidden: set[RouterKey] = field(default_factory=set)
+
+
+_INCLUDED: Slot[_Inclusions] = Slot("fad306_included")
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -42,7 +51,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         if not isinstance(registration, ast.Call) or _hidden_from_schema(registration):
             continue
         info = ctx.module.function_info(route.func)
-        if info is None:
+        if info is None or _router_hidden(ctx, registration, info):
             continue
         if (
             ast.get_docstring(route.func) is None
@@ -64,6 +73,26 @@ def _hidden_from_schema(call: ast.Call) -> bool:
     return isinstance(value, ast.Constant) and value.value is False
 
 
+def _schema_off(call: ast.Call) -> bool:
+    """``APIRouter(include_in_schema=False)``, or an app that serves no schema:
+    ``FastAPI(openapi_url=None)`` (FastAPI then serves no docs either; ``docs_url=None``
+    alone still publishes ``/openapi.json``)."""
+    value = keyword(call, "openapi_url")
+    return _hidden_from_schema(call) or (isinstance(value, ast.Constant) and value.value is None)
+
+
+def _router_hidden(ctx: FileContext, registration: ast.Call, info: FunctionInfo) -> bool:
+    """Is the route's router (or app) left out of the schema, when made or where included?"""
+    func = registration.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    made = made_by(ctx.project, ctx.module, func.value, info.parents)
+    if made is None:
+        return False
+    key, call = made
+    return _schema_off(call) or key in _inclusions(ctx.project).hidden
+
+
 def _undocumented_raises(ctx: FileContext, route: Route, info: FunctionInfo) -> Iterator[Finding]:
     documented = _documented_codes(ctx, route)
     if documented is None:
@@ -81,14 +110,30 @@ def _undocumented_raises(ctx: FileContext, route: Route, info: FunctionInfo) -> 
         code = _status_code(ctx, status, scope) if status is not None else None
         if code is None or code in reported or _covers(documented, code):
             continue
+        if code >= 500:
+            continue  # a server error is no part of the route's contract: never asked for
         if code == 422 and has_params:
             continue  # FastAPI documents 422 itself for routes with parameters
         reported.add(code)
         yield finding(
             node,
             RULE,
-            what=f"route {info.name} raises HTTPException {code} that responses= does not list",
+            what=f"route {info.name} raises HTTPException {code} that responses= does not list; "
+            + _advice(route, code),
         )
+
+
+def _advice(route: Route, code: int) -> str:
+    """What to add: ``responses={404: {"description": "Not Found"}}``."""
+    try:
+        phrase = http.HTTPStatus(code).phrase
+    except ValueError:
+        phrase = "..."
+    entry = f'{code}: {{"description": "{phrase}"}}'
+    registration = route.registration
+    if isinstance(registration, ast.Call) and keyword(registration, "responses") is not None:
+        return f"add {entry} to its responses="
+    return f"add responses={{{entry}}}"
 
 
 def _status_code(ctx: FileContext, expr: ast.expr, scope: Scope) -> Optional[int]:
@@ -188,24 +233,32 @@ def _included_with_responses(project: Project, router: ValueSym) -> bool:
     """Is this router passed to ``include_router(..., responses=...)`` anywhere in the project?"""
     if project.root is None:
         return False
-    return (router.module.path, router.name) in _routers_included_with_responses(project)
+    return (router.module.path, router.name) in _inclusions(project).responses
 
 
-def _routers_included_with_responses(project: Project) -> set[RouterKey]:
-    """Routers whose routes get ``responses`` from an ``include_router`` call or a parent router.
+def _inclusions(project: Project) -> _Inclusions:
+    """What the project's ``include_router`` calls tell, read once per project.
 
     FastAPI merges the ``responses=`` of ``include_router(...)`` and of the
     including router (transitively) into every included route.  Routers
-    included somewhere we cannot read are in the set too.
+    included somewhere we cannot read are in ``responses`` too.
+
+    A router is left out of the schema when every ``include_router`` call that
+    includes it says ``include_in_schema=False`` or includes it into a router
+    or app that is itself left out (made with ``include_in_schema=False``, an
+    app made with ``openapi_url=None``, or left out by its own inclusions).
     """
-    graph = project.import_graph()
+    graph = project.import_graph() if project.root is not None else None
     cached = _INCLUDED.get(project)
     if cached is not None:
         return cached
-    found = _INCLUDED.put(project, set())  # kept before it is filled, as a guard against re-entry
-    # (child, parent or None when unknown, the call itself adds responses)
-    edges: list[tuple[RouterKey, Optional[RouterKey], bool]] = []
+    found = _INCLUDED.put(project, _Inclusions())  # kept before it is filled: a re-entry guard
+    if graph is None:
+        return found
+    # (child, parent or None when unknown, the call itself adds responses, the call hides)
+    edges: list[tuple[RouterKey, Optional[RouterKey], bool, bool]] = []
     with_responses: set[RouterKey] = set()
+    off: set[RouterKey] = set()
     for path in graph.files_matching("include_router", PROJECT_TEXT):
         mod = project.module(path)
         if mod is None:
@@ -215,29 +268,45 @@ def _routers_included_with_responses(project: Project) -> set[RouterKey]:
             if not (isinstance(func, ast.Attribute) and func.attr == "include_router"):
                 continue
             target = call.args[0] if call.args else keyword(call, "router")
-            child = project.resolve(mod, target, scope) if target is not None else None
-            if not isinstance(child, ValueSym):
+            child = made_by(project, mod, target, scope) if target is not None else None
+            if child is None:
                 continue
-            adds = keyword(call, "responses") is not None or any(
-                kw.arg is None for kw in call.keywords
-            )
-            parent = project.resolve(mod, func.value, scope)
+            unread = any(kw.arg is None for kw in call.keywords)
+            adds = keyword(call, "responses") is not None or unread
+            hides = _hidden_from_schema(call)
+            parent = made_by(project, mod, func.value, scope)
             parent_key: Optional[RouterKey] = None
-            if isinstance(parent, ValueSym) and isinstance(parent.value, ast.Call):
-                parent_key = (parent.module.path, parent.name)
-                made = parent.value
+            if parent is not None:
+                parent_key, made = parent
                 if keyword(made, "responses") is not None or any(
                     kw.arg is None for kw in made.keywords
                 ):
                     with_responses.add(parent_key)
-            edges.append(((child.module.path, child.name), parent_key, adds))
+                if _schema_off(made):
+                    off.add(parent_key)
+            edges.append((child[0], parent_key, adds, hides))
+    responses = found.responses
     changed = True
     while changed:
         changed = False
-        for child_key, parent_key, adds in edges:
-            if child_key in found:
+        for child_key, parent_key, adds, _ in edges:
+            if child_key in responses:
                 continue
-            if adds or parent_key is None or parent_key in with_responses or parent_key in found:
-                found.add(child_key)
+            if adds or parent_key is None or parent_key in with_responses or parent_key in responses:
+                responses.add(child_key)
+                changed = True
+    by_child: dict[RouterKey, list[tuple[Optional[RouterKey], bool]]] = {}
+    for child_key, parent_key, _, hides in edges:
+        by_child.setdefault(child_key, []).append((parent_key, hides))
+    hidden = found.hidden
+    changed = True
+    while changed:
+        changed = False
+        for child_key, inclusions in by_child.items():
+            if child_key not in hidden and all(
+                hides or (parent_key is not None and (parent_key in off or parent_key in hidden))
+                for parent_key, hides in inclusions
+            ):
+                hidden.add(child_key)
                 changed = True
     return found
