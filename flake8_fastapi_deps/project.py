@@ -60,7 +60,7 @@ from .index.scan import (
     register_text_fact,
 )
 from .index.semantics import DefKey, ParamDecl, Route, Semantics
-from .index.importstore import StoredImports
+from .index.importstore import StoredExecutions, StoredImports
 from .index.store import Store, partition, store_folder
 from .memo import Slot
 from .model import MarkerUse, ModuleInfo, def_key
@@ -210,6 +210,7 @@ class Project:
                 files.parse_source,
                 self._router_classes,
                 StoredImports(self.store) if self.store is not None else None,
+                StoredExecutions(self.store) if self.store is not None else None,
             )
         return self._import_graph
 
