@@ -188,7 +188,9 @@ def execution_summary(
             inner = flags | CONDITIONAL
             children = [(c, body_flags) for c in getattr(node, "body", [])]
             for handler in handlers:
-                if isinstance(handler, ast.ExceptHandler) and handler.name:
+                if not isinstance(handler, ast.ExceptHandler):
+                    continue
+                if handler.name:
                     events.append(
                         ("b", handler.lineno, handler.col_offset, inner, "", (handler.name,), ())
                     )
@@ -262,6 +264,7 @@ def _dynamic_anywhere(tree: ast.Module) -> tuple[bool, tuple[str, ...]]:
         elif isinstance(node, ast.Global):
             names.update(dict.fromkeys(node.names))
     return False, tuple(names)
+
 
 # Fields of a statement that hold statements (or handlers/cases holding them), in field order.
 _STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}

@@ -65,4 +65,3 @@ def _message(graph: ImportGraph, failure: Failure) -> str:
         cycle=cycle_text(graph, [*failure.cycle, failure.module]),
         fix=fix,
     )
-
