@@ -259,15 +259,9 @@ class ImportGraph:
     def exec_summary(
         self, path: str, module: Optional[ModuleInfo] = None
     ) -> Optional[ExecSummary]:
-        """What running ``path``'s module body does, statement by statement
-        (:func:`~.module_imports.execution_summary`); None for an unreadable file.
-
-        Kept for the run, and across runs in the store: a warm run parses no
-        file for its exact edges.  Otherwise built from ``module`` (the linted
-        module), the index's module if it has one, or the file parsed here
-        (only its syntax tree: no :class:`ModuleInfo` is built for a file that
-        is only part of the graph).
-        """
+        """What running ``path``'s body does (:func:`~.module_imports.execution_summary`;
+        None: unreadable), kept for the run and in the store (a warm run parses no file
+        for its edges); else from ``module``, the index's module or a parse of the file."""
         if path in self._exec:
             return self._exec[path]
         kept = self._executions
@@ -323,8 +317,7 @@ class ImportGraph:
                 for target in self._from_targets(path, base, names, ancestors):
                     targets.setdefault(target, None)
             targets.pop(path, None)
-            for target in targets:
-                yield (target, line, col)
+            yield from ((target, line, col) for target in targets)
 
     def _import_targets(self, path: str, name: str, ancestors: tuple[str, ...]) -> Iterator[str]:
         """``import a.b.c`` runs ``a``, ``a.b`` and ``a.b.c``, except packages holding ``path``.
