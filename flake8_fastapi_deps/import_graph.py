@@ -46,7 +46,7 @@ from typing import Callable, NamedTuple, Optional, Protocol
 from .components import Components
 from .fs import is_file
 from .import_scan import ROUTE_DECORATOR_TEXT, router_hint_words, scan_imports
-from .module_imports import ImportStmt, is_type_checking_test, module_level_imports
+from .module_imports import ExecSummary, execution_summary, is_type_checking_test
 from .module_info import ModuleInfo
 
 
@@ -168,6 +168,16 @@ class SummaryCache(Protocol):
         """Keep the summary of ``path`` just computed (from the file as read)."""
 
 
+class ExecCache(Protocol):
+    """Where :class:`ImportGraph` keeps each file's :data:`ExecSummary` across runs."""
+
+    def get(self, path: str) -> Optional[ExecSummary]:
+        """The summary of ``path`` if one is kept for the file as it is now."""
+
+    def put(self, path: str, summary: ExecSummary) -> None:
+        """Keep the summary of ``path`` just computed (from the file as read)."""
+
+
 class ImportGraph:
     """Import edges and strongly connected components of one project, cached.
 
@@ -188,10 +198,13 @@ class ImportGraph:
         parse: Callable[[bytes, str], Optional[ast.Module]],
         router_classes: Iterable[str],
         summaries: Optional[SummaryCache] = None,
+        executions: Optional[ExecCache] = None,
     ) -> None:
         self.project = project
         self._read = read
         self._summaries = summaries  # what earlier runs learnt from each file's text
+        self._executions = executions  # ... and from each cycle member's syntax tree
+        self._exec: dict[str, Optional[ExecSummary]] = {}
         self._parse_source = parse
         # per import statement: what _import_targets / _from_targets look up
         self._imported_files: dict[str, tuple[str, ...]] = {}
@@ -238,12 +251,31 @@ class ImportGraph:
         cached = self._edges.get(path)
         if cached is not None:
             return cached
-        if module is None:
-            module = self.project.cached_module(path)
-        tree = module.tree if module is not None else self._parse(path)
-        found = tuple(self._module_edges(path, tree)) if tree is not None else ()
+        summary = self.exec_summary(path, module)
+        found = tuple(self._summary_edges(path, summary)) if summary is not None else ()
         self._edges[path] = found
         return found
+
+    def exec_summary(
+        self, path: str, module: Optional[ModuleInfo] = None
+    ) -> Optional[ExecSummary]:
+        """What running ``path``'s body does (:func:`~.module_imports.execution_summary`;
+        None: unreadable), kept for the run and in the store (a warm run parses no file
+        for its edges); else from ``module``, the index's module or a parse of the file."""
+        if path in self._exec:
+            return self._exec[path]
+        kept = self._executions
+        summary = kept.get(path) if kept is not None else None
+        if summary is None:
+            if module is None:
+                module = self.project.cached_module(path)
+            tree = module.tree if module is not None else self._parse(path)
+            if tree is not None:
+                summary = execution_summary(tree, _type_checking_by_spelling)
+                if kept is not None:
+                    kept.put(path, summary)
+        self._exec[path] = summary
+        return summary
 
     def _parse(self, path: str) -> Optional[ast.Module]:
         data = self._read(path)
@@ -270,25 +302,22 @@ class ImportGraph:
             seen.setdefault(target, None)
         return tuple(seen)
 
-    def _module_edges(self, path: str, tree: ast.Module) -> Iterator[tuple[str, int, int]]:
+    def _summary_edges(self, path: str, summary: ExecSummary) -> Iterator[tuple[str, int, int]]:
+        """The exact edges of ``path``: the targets of each import statement that runs."""
         ancestors = self._package_chain(path)
-        for stmt, _ in module_level_imports(tree, _type_checking_by_spelling, runtime=True):
+        for kind, line, col, _, base, names, _ in summary[1]:
+            if kind == "b":
+                continue
             targets: dict[str, None] = {}
-            for target in self._statement_targets(path, stmt, ancestors):
-                if target != path:
+            if kind == "i":
+                for name in names:
+                    for target in self._import_targets(path, name, ancestors):
+                        targets.setdefault(target, None)
+            else:
+                for target in self._from_targets(path, base, names, ancestors):
                     targets.setdefault(target, None)
-            for target in targets:
-                yield (target, stmt.lineno, stmt.col_offset)
-
-    def _statement_targets(
-        self, path: str, stmt: ImportStmt, ancestors: tuple[str, ...]
-    ) -> Iterator[str]:
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                yield from self._import_targets(path, alias.name, ancestors)
-            return
-        base = "." * stmt.level + (stmt.module or "")
-        yield from self._from_targets(path, base, [a.name for a in stmt.names], ancestors)
+            targets.pop(path, None)
+            yield from ((target, line, col) for target in targets)
 
     def _import_targets(self, path: str, name: str, ancestors: tuple[str, ...]) -> Iterator[str]:
         """``import a.b.c`` runs ``a``, ``a.b`` and ``a.b.c``, except packages holding ``path``.
@@ -314,9 +343,9 @@ class ImportGraph:
         for found in prefixes:
             if found not in ancestors:
                 yield found
+        yield from subs  # (also of a namespace package: a folder without __init__.py)
         if base_file is None:
             return
-        yield from subs
         if base_file not in ancestors or needs_names:
             yield base_file
 
@@ -345,7 +374,7 @@ class ImportGraph:
         base_file = self.project.module_file(path, base)
         subs: list[str] = []
         needs_names = False
-        if base_file is not None:
+        if base_file is not None or stripped:
             sep = "" if base.endswith(".") else "."
             for name in names:
                 if name == "*":
@@ -359,6 +388,11 @@ class ImportGraph:
         result = (tuple(prefixes), tuple(subs), base_file, needs_names)
         self._from_statements[key] = result
         return result
+
+    def package_chain(self, path: str) -> tuple[str, ...]:
+        """The ``__init__.py`` files of the packages holding ``path``, outermost first
+        (``path`` itself when it is one): what runs before ``path`` does."""
+        return self._package_chain(path)
 
     def _package_chain(self, path: str) -> tuple[str, ...]:
         """``_package_chain(path, root)``, built per folder from its parent's chain.
@@ -663,4 +697,4 @@ def _type_checking_by_spelling(test: ast.expr) -> bool:
     return is_type_checking_test(None, test)
 
 
-__all__ = ["ImportEdge", "ImportGraph", "PathsTo", "ProjectIndex"]
+__all__ = ["ExecCache", "ImportEdge", "ImportGraph", "PathsTo", "ProjectIndex"]

@@ -254,6 +254,7 @@ _CODE_LIST = re.compile(r"[,\s]")
 # tests/test_consistency.py checks it against the registry.
 OPT_IN_CODES: tuple[str, ...] = (
     "FAD104", "FAD205", "FAD206", "FAD302", "FAD303", "FAD304", "FAD305", "FAD306", "FAD307",
+    "FAD308",
 )
 
 # The selection options, as flake8 names them on its namespace.

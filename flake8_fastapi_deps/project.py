@@ -61,7 +61,7 @@ from .index.scan import (
     register_text_fact,
 )
 from .index.semantics import DefKey, ParamDecl, Route, Semantics
-from .index.importstore import StoredImports
+from .index.importstore import StoredExecutions, StoredImports
 from .index.results import ResultStore
 from .index.store import Store, partition, store_folder
 from .memo import Slot
@@ -219,6 +219,7 @@ class Project:
                 files.parse_source,
                 self._router_classes,
                 StoredImports(self.store) if self.store is not None else None,
+                StoredExecutions(self.store) if self.store is not None else None,
             )
         return self._import_graph
 

@@ -156,6 +156,9 @@ def test_opt_in_codes_need_extend_select(tmp_path: Path, code: str) -> None:
         pytest.skip("no opt-in codes registered")
     fixture = FIXTURES / f"{code}.py"
     shutil.copy(fixture, tmp_path / fixture.name)
+    peer = FIXTURES / f"{code.lower()}_peer"  # the other half of a cross-module fixture
+    if peer.is_dir():
+        shutil.copytree(peer, tmp_path / peer.name)
     (tmp_path / "pyproject.toml").write_text("")
     default = flake8("--isolated", fixture.name, cwd=tmp_path)
     assert code not in {c for *_, c in parsed(default.stdout)}

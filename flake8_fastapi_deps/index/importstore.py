@@ -13,11 +13,15 @@ from __future__ import annotations
 from typing import Optional
 
 from ..import_graph import TextSummary
+from ..module_imports import ExecSummary
 from .cache import CACHE
 from .files import MISSING, run_stamp
 from .store import Store
 
 KIND = "imports"  # the store's kind for these rows
+# the kind for the execution summaries of cycle members (FAD301's simulation);
+# the number is the layout's version: a new layout is a new kind, old rows are ignored
+EXEC_KIND = "import exec 1"
 
 
 class StoredImports:
@@ -36,6 +40,51 @@ class StoredImports:
 
     def put(self, path: str, summary: TextSummary) -> None:
         self._store.put(KIND, path, CACHE.stamps.get(path, MISSING), summary)
+
+
+class StoredExecutions:
+    """A :class:`~flake8_fastapi_deps.import_graph.ExecCache` over a :class:`Store`.
+
+    The execution summary of a file (its module-level imports that run, and the
+    names bound before each, see :func:`~flake8_fastapi_deps.module_imports.execution_summary`)
+    is a function of its bytes alone: a warm run parses no cycle member for it.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def get(self, path: str) -> Optional[ExecSummary]:
+        stamp = run_stamp(path)
+        if stamp == MISSING:
+            return None
+        hit, value = self._store.get(EXEC_KIND, path, stamp)
+        return _decode_exec(value) if hit else None
+
+    def put(self, path: str, summary: ExecSummary) -> None:
+        self._store.put(EXEC_KIND, path, CACHE.stamps.get(path, MISSING), summary)
+
+
+def _decode_exec(value: object) -> Optional[ExecSummary]:
+    """The execution summary stored, or None when the row is not one."""
+    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], bool)):
+        return None
+    dynamic, events = value
+    if not isinstance(events, tuple):
+        return None
+    for event in events:
+        if not (
+            isinstance(event, tuple)
+            and len(event) == 7
+            and event[0] in ("b", "i", "f")
+            and isinstance(event[1], int)
+            and isinstance(event[2], int)
+            and isinstance(event[3], int)
+            and isinstance(event[4], str)
+            and isinstance(event[5], tuple)
+            and isinstance(event[6], tuple)
+        ):
+            return None
+    return dynamic, events
 
 
 def _decode(value: object) -> Optional[TextSummary]:
@@ -58,4 +107,4 @@ def _decode(value: object) -> Optional[TextSummary]:
     return imports, hint
 
 
-__all__ = ["KIND", "StoredImports"]
+__all__ = ["EXEC_KIND", "KIND", "StoredExecutions", "StoredImports"]
