@@ -520,8 +520,10 @@ ORM_RESULT_METHODS = frozenset({"first", "one", "one_or_none", "all"})
 ORM_SCALAR_METHODS = frozenset({"scalar_one", "scalar_one_or_none", "scalar"})
 # ``select`` constructors whose single-entity statement loads ORM objects through a session.
 SELECT_FUNCTIONS = frozenset(
-    {"sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.expression.select", "sqlmodel.select",
-     "sqlmodel.sql.expression.select"}
+    {
+        "sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.expression.select",
+        "sqlmodel.select", "sqlmodel.sql.expression.select",
+    }
 )
 
 # ============================================================================ per-request clients (FAD203)
