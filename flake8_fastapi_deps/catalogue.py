@@ -494,7 +494,7 @@ CONNECT_FUNCTIONS = SERVICE_HTTP_CALLS | frozenset(
 )
 CONNECT_TAILS = name_tails(CONNECT_FUNCTIONS)
 
-# ============================================================================ opened sessions (FAD210, FAD211)
+# ======================================================================== opened sessions (FAD210, FAD211)
 
 # Session classes whose call opens a session (FAD210's "yields a session it opened"): the sync
 # and async ones alike, since a generator opening either is a yield dependency by shape.
