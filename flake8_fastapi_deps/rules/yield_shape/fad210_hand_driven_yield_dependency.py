@@ -49,30 +49,47 @@ RULE = Rule(
 
 
 # ``next(get_db())``: a FastAPI-free file holding one is worth reading (a by-shape generator)
-_NEXT_OF_CALL = re.compile(r"\b(?:a?next\(\s*[\w.]+\(\s*\)\s*\)|\(\s*\)\.__a?next__\()")
+_NEXT_OF_CALL = re.compile(r"\ba?next\(\s*[\w.]+\(\s*\)\s*\)")
+_DUNDER_NEXT_CALL = ("().__next__(", "().__anext__(")
 # a wrapper's delegation written out: ``yield from name(``, ``contextmanager(name)``
 _DELEGATION = re.compile(rb"yield\s+from\s+([\w.]+)\s*\(|contextmanager\(\s*([\w.]+)\s*\)")
+_DEFINED = re.compile(rb"\bdef\s+(\w+)")
 # how many files naming a delegation are looked at for one generator
 _MAX_WRAPPER_FILES = 16
 
 
+def _mentions_next_of_call(text: str) -> bool:
+    """Does the text hold ``next(name())``, ``anext(name())`` or ``name().__next__(``?"""
+    if "next(" not in text and "next__(" not in text:
+        return False
+    return _NEXT_OF_CALL.search(text) is not None or any(w in text for w in _DUNDER_NEXT_CALL)
+
+
 def wants(project: Project, path: Optional[str], text: str, options: Options) -> bool:
     """FastAPI-free files that may drive a by-shape yield dependency: ``next(get_db())``."""
-    return ("next" in text) and _NEXT_OF_CALL.search(text) is not None
+    return _mentions_next_of_call(text)
 
 
-def _delegations(data: bytes) -> Optional[frozenset[str]]:
-    """The last names a file's code delegates to (``yield from get_db()``), if any."""
+# (names the file delegates to, names of the functions it defines)
+_Delegations = tuple[frozenset[str], frozenset[str]]
+
+
+def _delegations(data: bytes) -> Optional[_Delegations]:
+    """The last names a file's code delegates to (``yield from get_db()``), if any, and the
+    functions it defines (one of which must be a yield dependency for it to count)."""
     if b"yield from" not in data and b"contextmanager(" not in data:
         return None
     found = frozenset(
         (m.group(1) or m.group(2)).rsplit(b".", 1)[-1].decode("ascii", "replace")
         for m in _DELEGATION.finditer(data)
     )
-    return found or None
+    if not found:
+        return None
+    defined = frozenset(m.group(1).decode("ascii", "replace") for m in _DEFINED.finditer(data))
+    return found, defined
 
 
-_DELEGATION_FILES: FactKey[frozenset[str]] = declare_text_fact("fad210-delegations", _delegations)
+_DELEGATION_FILES: FactKey[_Delegations] = declare_text_fact("fad210-wrappers", _delegations)
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -254,13 +271,11 @@ def _next_by_shape(ctx: FileContext) -> Iterator[Finding]:
     or delegated yield dependency but one by shape, in a FastAPI project."""
     text = ctx.text
     mod = ctx.module
-    if text and _NEXT_OF_CALL.search(text) is None:
+    if text and not _mentions_next_of_call(text):
         return
     if not (mod.imports.imports_fastapi() or _fastapi_project(ctx.project)):
         return  # a generator is a yield dependency by shape only where FastAPI runs
     if text:
-        if _NEXT_OF_CALL.search(text) is None:
-            return
         calls = mod.calls_near(lines_holding(text, ["next(", "next__("]))
     else:
         calls = mod.calls
@@ -322,14 +337,42 @@ def _by_shape(project: Project, sym: FuncSym) -> bool:
 
 
 def _delegated_names(ctx: FileContext) -> frozenset[str]:
-    """Last names this file or some project file delegates to (``yield from x()``,
-    ``contextmanager(x)``)."""
-    own = _delegations(ctx.text.encode("utf-8", "replace")) if ctx.text else None
-    names: frozenset[str] = own or frozenset()
-    if ctx.module.path is None or ctx.project.root is None:
+    """Last names a possible wrapper dependency delegates to (``yield from x()``,
+    ``contextmanager(x)``): in this file, or in a project file that defines a function
+    named like one of the project's generator dependencies."""
+    text = ctx.text
+    mod = ctx.module
+    names: frozenset[str] = frozenset()
+    if text and ("yield from" in text or "contextmanager(" in text):
+        own = _delegations(text.encode("utf-8", "replace"))
+        if own is not None:
+            names = own[0]
+    if mod.path is None or ctx.project.root is None:
         return names
     facts = ctx.project.facts(_DELEGATION_FILES)
-    return names.union(*facts.values()) if facts else names
+    if not facts:
+        return names
+    yield_names = ctx.project.yield_dependency_names(mod.path)
+    if not yield_names:
+        return names
+    memo = _UNIONS.of(ctx.project, dict)
+    key = (id(facts), id(yield_names))
+    union = memo.get(key)
+    if union is None or union[0] is not facts or union[1] is not yield_names:
+        if len(memo) > 8:
+            memo.clear()
+        found: set[str] = set()
+        for delegated, defined in facts.values():
+            if not defined.isdisjoint(yield_names):
+                found.update(delegated)
+        union = memo[key] = (facts, yield_names, frozenset(found))
+    return names | union[2]
+
+
+# the delegations of files that may hold a wrapper, per (facts table, generator names)
+_UNIONS: Slot[
+    dict[tuple[int, int], tuple[dict[str, _Delegations], frozenset[str], frozenset[str]]]
+] = Slot("fad210.unions")
 
 
 _WRAPPED: Slot[dict[int, bool]] = Slot("fad210.delegated")
@@ -356,7 +399,7 @@ def _delegated(ctx: FileContext, sym: FuncSym) -> bool:
     if sym.module is not ctx.module:
         modules.append(sym.module)
     if project.root is not None:
-        paths = [path for path, names in project.facts(_DELEGATION_FILES).items() if name in names]
+        paths = [path for path, found in project.facts(_DELEGATION_FILES).items() if name in found[0]]
         modules.extend(
             project.module(path)
             for path in sorted(paths)[:_MAX_WRAPPER_FILES]
