@@ -532,3 +532,62 @@ CONNECT_FUNCTIONS = SERVICE_HTTP_CALLS | frozenset(
     }
 )
 CONNECT_TAILS = name_tails(CONNECT_FUNCTIONS)
+
+# ======================================================================== opened sessions (FAD210, FAD211)
+
+# Session classes whose call opens a session (FAD210's "yields a session it opened"): the sync
+# and async ones alike, since a generator opening either is a yield dependency by shape.
+SESSION_CLASSES = SYNC_SESSION_TYPES - SCOPED_SESSIONS | ASYNC_SESSION_TYPES
+# Session factories made once at module level; calling one opens a session (``SessionLocal()``);
+# wider than SESSION_FACTORIES (no rule reads that one) by the async and thread-local kinds.
+SESSION_MAKERS = SESSION_FACTORIES | SCOPED_SESSIONS | frozenset(
+    {"sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.ext.asyncio.session.async_sessionmaker"}
+)
+# Async drivers' connect functions (SYNC_DB_CONNECT's counterpart; FAD210's openers).
+ASYNC_DB_CONNECT = frozenset(
+    {"asyncpg.connect", "aiosqlite.connect", "aiomysql.connect", "psycopg.AsyncConnection.connect"}
+)
+# Methods of a module-level engine or pool that hand out a connection (FAD210's openers).
+CONNECTION_OPENER_METHODS = frozenset({"connect", "begin", "acquire"})
+# Session methods that load ORM objects by themselves (FAD211): ``db.get(User, 1)``.
+ORM_GET_METHODS = frozenset({"get", "get_one"})
+# Result methods that hand out loaded objects (FAD211), not counts or rows of columns:
+# ``.first()``/``.one()``/``.one_or_none()`` one object, ``.all()`` a list of them (each is
+# expunged by the session's close just the same).
+ORM_RESULT_METHODS = frozenset({"first", "one", "one_or_none", "all"})
+# Result methods of ``session.execute(select(Model))`` that unwrap the object from its row.
+ORM_SCALAR_METHODS = frozenset({"scalar_one", "scalar_one_or_none", "scalar"})
+# ``select`` constructors whose single-entity statement loads ORM objects through a session.
+SELECT_FUNCTIONS = frozenset(
+    {
+        "sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.expression.select",
+        "sqlmodel.select", "sqlmodel.sql.expression.select",
+    }
+)
+
+# ============================================================================ per-request clients (FAD203)
+
+# Supabase's client factories and client class: each builds its own HTTP clients (PostgREST,
+# auth, storage, functions) and an auth session with a token-refresh timer, so one per
+# request opens new connections every time. FAD203 only (not FAD206's service clients, as today).
+SUPABASE_CLIENTS: dict[str, str] = {
+    "supabase.create_client": CLIENT,
+    "supabase.acreate_client": CLIENT,
+    "supabase.Client": CLIENT,
+    "supabase.AsyncClient": CLIENT,
+    "supabase.client.create_client": CLIENT,
+}
+# What FAD203 reports: every pooled constructor and the SDK clients above.
+PER_REQUEST_POOLED: dict[str, str] = {**POOLED, **SUPABASE_CLIENTS}
+PER_REQUEST_POOLED_TAILS = name_tails(PER_REQUEST_POOLED)
+# Closable clients that are meant to be shared per application all the same, so closing
+# one per request (``async with aiohttp.ClientSession()``) does not excuse it: aiohttp's
+# client docs say "Don't create a session per request", its connector pools connections
+# (keep-alive) across requests. httpx documents a short-lived ``async with`` client as fine.
+SHARE_PER_APP = frozenset({"aiohttp.ClientSession", "aiohttp.client.ClientSession"})
+
+# ============================================================================ module-level sessions (FAD103)
+
+# A library's module-level proxy whose ``.session`` is a sync SQLAlchemy session bound to the
+# request by middleware (fastapi-sqlalchemy's ``db``): ``db.session.query(...)`` blocks the loop.
+MODULE_SESSION_PROXIES = frozenset({"fastapi_sqlalchemy.db", "fastapi_sqlalchemy.middleware.db"})

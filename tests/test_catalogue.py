@@ -64,3 +64,23 @@ def test_fastapi_objects_and_builtins() -> None:
     assert len(c.NO_RETURN_CALLS) == 5 and len(c.NO_RETURN_TYPES) == 4
     assert len(c.RELEASE_NAMES) == 34 and len(c.LOG_METHODS) == 9
     assert len(c.PURE_BUILTINS) == 37
+
+
+def test_session_openers_and_orm_loads() -> None:
+    # FAD210's openers: session classes (sync and async, not the thread-local registry)
+    assert c.SESSION_CLASSES == (c.SYNC_SESSION_TYPES - c.SCOPED_SESSIONS) | c.ASYNC_SESSION_TYPES
+    assert c.SESSION_FACTORIES | c.SCOPED_SESSIONS < c.SESSION_MAKERS
+    assert c.SYNC_DB_CONNECT.isdisjoint(c.ASYNC_DB_CONNECT)
+    # FAD211: a count or a row is no ORM object
+    assert "count" not in c.ORM_RESULT_METHODS and "first" in c.ORM_RESULT_METHODS
+    assert c.ORM_RESULT_METHODS.isdisjoint(c.ORM_SCALAR_METHODS)
+
+
+def test_per_request_clients() -> None:
+    # FAD203 reports the pooled constructors and the SDK clients; FAD206's list is unchanged
+    assert set(c.PER_REQUEST_POOLED) == set(c.POOLED) | set(c.SUPABASE_CLIENTS)
+    assert set(c.SUPABASE_CLIENTS).isdisjoint(c.SERVICE_CLIENT_TYPES)
+    assert c.PER_REQUEST_POOLED_TAILS == c.name_tails(c.PER_REQUEST_POOLED)
+    # closable, yet one per application
+    assert "aiohttp.ClientSession" in c.SHARE_PER_APP & c.CLOSABLE
+    assert "httpx.AsyncClient" not in c.SHARE_PER_APP

@@ -2,7 +2,16 @@
 
 The session comes from a parameter's annotation, or from the annotated return
 type of the dependency the parameter declares; it matters only when the body
-does I/O with it on the loop (see :func:`_blocking_uses`).
+does I/O with it on the loop (see :func:`_blocking_uses`), directly, through a
+project function it is handed to, or through an object built around it whose
+method queries with it (``Repo(db).one()``, :func:`_queries_through_object`).
+
+Two sessions that are not parameters: a library's module-level session proxy
+(``from fastapi_sqlalchemy import db`` then ``db.session.query(...)``,
+:func:`_module_sessions`), and a sync session declared as a class attribute of
+a class-based view (``session: Session = Depends(get_db)`` under
+``@cbv(router)``, then ``self.session.query(...)`` in an async method,
+:func:`_view_sessions`).
 """
 
 from __future__ import annotations
@@ -15,15 +24,16 @@ from ...base import Finding, Rule, finding
 from ...catalogue import (
     BACKGROUND_TASK_TYPES,
     ITERATOR_TYPES,
+    MODULE_SESSION_PROXIES,
     OFFLOADERS,
     PARTIAL,
     SYNC_SESSION_TYPES,
     UNION_TYPES,
 )
 from ...facts.functions import function_facts
-from ...model import FunctionInfo, ModuleInfo, Scope, annotated_parts
+from ...model import FunctionInfo, FunctionNode, ModuleInfo, Scope, annotated_parts, bound_in_scope, own_nodes
 from ...names import dotted
-from ...project import ClassSym, ExternalSym, FuncSym, ValueSym
+from ...project import ClassSym, ExternalSym, FuncSym, Project, ValueSym
 from ._common import body_scope, external, head, label, symbol, where
 
 if TYPE_CHECKING:
@@ -38,10 +48,23 @@ RULE = Rule(
 )
 
 
+# class-based view decorators whose class attributes with Depends are injected per request
+_CBV_DECORATORS = frozenset(
+    {"fastapi_utils.cbv.cbv", "fastapi_restful.cbv.cbv", "fastapi_utils.cbv", "fastapi_restful.cbv"}
+)
+# how deep a method of an object built around the session is followed (self.helper())
+_MAX_METHOD_DEPTH = 2
+
+
 def check(ctx: FileContext) -> Iterator[Finding]:
+    proxies = _proxy_names(ctx)
     for info in ctx.request_functions():
         if info.is_async:
             yield from _sync_sessions(ctx, info)
+            if proxies:
+                yield from _module_sessions(ctx, info, proxies)
+    if ctx.module.classes and (not ctx.text or "cbv" in ctx.text):
+        yield from _view_sessions(ctx)
 
 
 def _sync_sessions(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
@@ -182,15 +205,256 @@ def _blocking_uses(ctx: FileContext, info: FunctionInfo) -> dict[str, bool]:
             callee = symbol(project, mod, func, scope)
             last = func.id if isinstance(func, ast.Name) else func.attr
             if isinstance(callee, ClassSym) or last[:1].isupper():
-                continue  # Repo(db): a constructor stores it
+                continue  # Repo(db): a constructor stores it (its methods: below)
         for arg in (*node.args, *(kw.value for kw in node.keywords)):
             if isinstance(arg, ast.Starred):
                 arg = arg.value
             if isinstance(arg, ast.Name):
                 used[arg.id] = True
+    for name in _queries_through_object(ctx, info):
+        used.setdefault(name, True)
     for name in awaited_on:
         used[name] = False
     return used
+
+
+def _queries_through_object(ctx: FileContext, info: FunctionInfo) -> set[str]:
+    """Names handed to a project class's constructor whose method, called here on the
+    new object, queries with what the constructor stored: ``Repo(db).one()``, or
+    ``repo = Repo(db)`` then ``repo.one()``."""
+    mod = ctx.module
+    project = ctx.project
+    scope = body_scope(info)
+    assigned = mod.assignments.get(id(info.node), {})
+    found: set[str] = set()
+    for node in function_facts(mod, info).calls:
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            continue
+        built = func.value
+        if isinstance(built, ast.Name):
+            values = assigned.get(built.id, [])
+            if len(values) != 1 or not isinstance(values[0], ast.Call):
+                continue
+            built = values[0]
+        if not isinstance(built, ast.Call) or not isinstance(built.func, (ast.Name, ast.Attribute)):
+            continue
+        names = [a.id for a in built.args if isinstance(a, ast.Name)]
+        names += [k.value.id for k in built.keywords if isinstance(k.value, ast.Name)]
+        if not names:
+            continue
+        cls = symbol(project, mod, built.func, scope)
+        if not isinstance(cls, ClassSym):
+            continue
+        attrs = _stored_attributes(project, cls, built)
+        method = project.class_method(cls, func.attr)
+        if method is None:
+            continue
+        for name, attr in attrs.items():
+            if name in names and _method_queries(project, cls, method.node, attr, 0):
+                found.add(name)
+    return found
+
+
+def _stored_attributes(project: Project, cls: ClassSym, call: ast.Call) -> dict[str, str]:
+    """Argument name -> the ``self`` attribute ``__init__`` stores it in."""
+    init = project.class_method(cls, "__init__")
+    if init is None:
+        return {}
+    params = [a.arg for a in (*init.node.args.posonlyargs, *init.node.args.args)][1:]
+    passed: dict[str, str] = {}  # __init__ parameter -> argument name
+    for index, arg in enumerate(call.args):
+        if isinstance(arg, ast.Name) and index < len(params):
+            passed[params[index]] = arg.id
+    for kw in call.keywords:
+        if kw.arg is not None and isinstance(kw.value, ast.Name):
+            passed[kw.arg] = kw.value.id
+    stored: dict[str, str] = {}
+    for stmt in init.node.body:
+        if not (isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Name)):
+            continue
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+                and stmt.value.id in passed
+            ):
+                stored[passed[stmt.value.id]] = target.attr
+    return stored
+
+
+def _method_queries(
+    project: Project, cls: ClassSym, method: FunctionNode, attr: str, depth: int
+) -> bool:
+    """Does the (sync) method call a method of ``self.<attr>``, or a method of ``self``
+    that does (up to :data:`_MAX_METHOD_DEPTH` deep)?"""
+    if isinstance(method, ast.AsyncFunctionDef) or depth > _MAX_METHOD_DEPTH:
+        return False  # an async method is awaited: not a sync session's query
+    for node in own_nodes(method):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        receiver = node.func.value
+        if (
+            isinstance(receiver, ast.Attribute)
+            and receiver.attr == attr
+            and isinstance(receiver.value, ast.Name)
+            and receiver.value.id == "self"
+        ):
+            return True  # self.db.query(...)
+        if isinstance(receiver, ast.Name) and receiver.id == "self":
+            helper = project.class_method(cls, node.func.attr)
+            if helper is not None and helper.node is not method:
+                if _method_queries(project, cls, helper.node, attr, depth + 1):
+                    return True
+    return False
+
+
+# ----------------------------------------------------------------------------- module-level sessions
+
+
+def _proxy_names(ctx: FileContext) -> set[str]:
+    """Module-level names bound to a library's session proxy (``from fastapi_sqlalchemy import db``)."""
+    if not ctx.text or "fastapi_sqlalchemy" not in ctx.text:
+        return set()
+    imports = ctx.module.imports
+    return {name for name, qualified in imports.names.items() if qualified in MODULE_SESSION_PROXIES}
+
+
+def _module_sessions(ctx: FileContext, info: FunctionInfo, proxies: set[str]) -> Iterator[Finding]:
+    """``db.session.query(...)`` on a library's module-level session: the first use per function."""
+    mod = ctx.module
+    scope = body_scope(info)
+    for node in function_facts(mod, info).calls:
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            continue
+        holder = func.value
+        if not (
+            isinstance(holder, ast.Attribute)
+            and holder.attr == "session"
+            and isinstance(holder.value, ast.Name)
+            and holder.value.id in proxies
+        ):
+            continue
+        if bound_in_scope(mod, holder.value.id, scope):
+            continue  # a local or parameter of that name
+        yield finding(
+            node,
+            RULE,
+            param=f"{holder.value.id}.session",
+            session="Session",
+            source=" from fastapi_sqlalchemy",
+            where=where(ctx, info),
+        )
+        return
+
+
+# ----------------------------------------------------------------------------- class-based views
+
+
+def _view_sessions(ctx: FileContext) -> Iterator[Finding]:
+    """``self.session.query(...)`` in an async method of a class-based view whose
+    class attribute ``session`` is a sync session injected per request."""
+    mod = ctx.module
+    for cls in mod.classes:
+        if not _is_class_based_view(ctx, cls):
+            continue
+        attrs = _session_attributes(ctx, cls)
+        if not attrs:
+            continue
+        for info in mod.functions:
+            if info.cls is not cls or not info.is_async:
+                continue
+            yield from _view_method(ctx, info, attrs)
+
+
+def _is_class_based_view(ctx: FileContext, cls: ast.ClassDef) -> bool:
+    for deco in cls.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        if isinstance(target, (ast.Name, ast.Attribute)) and ctx.canonical(target, ()) in _CBV_DECORATORS:
+            return True
+    return False
+
+
+def _session_attributes(ctx: FileContext, cls: ast.ClassDef) -> dict[str, str]:
+    """Class attribute -> the sync session type it is injected as."""
+    mod = ctx.module
+    project = ctx.project
+    found: dict[str, str] = {}
+    for stmt in cls.body:
+        if not isinstance(stmt, ast.AnnAssign) and not isinstance(stmt, ast.Assign):
+            continue
+        target = stmt.target if isinstance(stmt, ast.AnnAssign) else (
+            stmt.targets[0] if len(stmt.targets) == 1 else None
+        )
+        if not isinstance(target, ast.Name):
+            continue
+        value = stmt.value
+        annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
+        marker: Optional[ast.expr] = None
+        if annotation is not None:
+            parts = annotated_parts(mod.imports, annotation)
+            if parts:
+                annotation = parts[0]
+                marker = parts[-1] if len(parts) > 1 else None
+        if isinstance(value, ast.Call) and _is_marker(ctx, value):
+            marker = value
+        if not isinstance(marker, ast.Call) or not _is_marker(ctx, marker):
+            continue  # not injected: a plain class attribute
+        session = _session_type(ctx, mod, annotation, ())
+        if session is None and marker.args:
+            dep = project.resolve(mod, marker.args[0], ())
+            if isinstance(dep, FuncSym):
+                session = _provided_session(ctx, dep)
+        if session is not None:
+            found[target.id] = session
+    return found
+
+
+def _is_marker(ctx: FileContext, call: ast.Call) -> bool:
+    func = call.func
+    if not isinstance(func, (ast.Name, ast.Attribute)):
+        return False
+    return ctx.canonical(func, ()) in ("fastapi.Depends", "fastapi.params.Depends")
+
+
+def _view_method(ctx: FileContext, info: FunctionInfo, attrs: dict[str, str]) -> Iterator[Finding]:
+    """The first sync query on a session attribute in an async method, unless awaited on."""
+    first: Optional[tuple[ast.Call, str]] = None
+    awaited: set[str] = set()
+    for node in function_facts(ctx.module, info).body:
+        if isinstance(node, ast.Await):
+            inner = node.value.func if isinstance(node.value, ast.Call) else node.value
+            attr = _self_attribute(inner)
+            if attr is not None:
+                awaited.add(attr)
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            attr = _self_attribute(node.func.value)
+            if attr in attrs and first is None:
+                first = (node, attr)
+    if first is None or first[1] in awaited:
+        return
+    node, attr = first
+    yield finding(
+        node,
+        RULE,
+        param=f"self.{attr}",
+        session=attrs[attr],
+        source=" (a class attribute of the view)",
+        where=f"async method {info.name}",
+    )
+
+
+def _self_attribute(expr: ast.expr) -> Optional[str]:
+    """``attr`` of ``self.attr`` (or of ``self.attr.x...``)."""
+    while isinstance(expr, ast.Attribute):
+        if isinstance(expr.value, ast.Name) and expr.value.id == "self":
+            return expr.attr
+        expr = expr.value
+    return None
 
 
 def _hands_over(ctx: FileContext, mod: ModuleInfo, call: ast.Call, scope: Scope) -> bool:

@@ -8,7 +8,8 @@ error (FAD201), and an ``except`` around the ``yield`` that does not raise again
 swallows the route's error (FAD202).  Long-lived clients and pools built per
 request (FAD203), request-scoped sessions handed to background tasks (FAD204),
 background tasks that fail silently (FAD205) and dependencies that let a
-connection error become a bare 500 (FAD206) complete the family.
+connection error become a bare 500 (FAD206) complete the family, with ORM objects
+of the request's session handed to background tasks (FAD211).
 
 FAD201 and FAD202 query the yield-flow facts (:mod:`flake8_fastapi_deps.facts.yield_flow`).
 """
@@ -22,6 +23,7 @@ from . import (
     fad204_request_resource_in_background_task,
     fad205_unguarded_background_task,
     fad206_unguarded_service_call_in_dependency,
+    fad211_orm_object_in_background_task,
 )
 
 # the rule modules, in code order (the engine and the registry read this)
@@ -32,6 +34,7 @@ MODULES = (
     fad204_request_resource_in_background_task,
     fad205_unguarded_background_task,
     fad206_unguarded_service_call_in_dependency,
+    fad211_orm_object_in_background_task,
 )
 
 __all__ = ["MODULES"]

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from ...catalogue import (
     BACKGROUND_TASKS,
     BACKGROUND_TASK_TAILS,
     BACKGROUND_TASK_TYPES,
     CLIENT,
+    LIVE_RESOURCE_TYPES,
     PLAIN_DATA_BUILTINS,
+    PLAIN_DATA_TYPES,
     POOLED,
     TASKS_TAILS,
 )
 from ...facts.bindings import is_builtin
+from ...facts.functions import function_facts
+from ...facts.sessions import yielded_resource, yields_managed_resource
 from ...memo import Slot
-from ...model import FunctionInfo, Scope, annotated_parts
-from ...project import ParamDecl, ValueSym
+from ...model import FunctionInfo, Scope, annotated_parts, keyword
+from ...project import ClassSym, FuncSym, ParamDecl, ValueSym
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -157,4 +161,87 @@ def _task_calls(ctx: FileContext, info: FunctionInfo, calls: list[ast.Call]) -> 
         elif external(ctx, func, scope, BACKGROUND_TASK_TYPES, BACKGROUND_TASK_TAILS) is None:
             continue
         found.append(sub)
+    return found
+
+
+# ----------------------------------------------------------------------------- request resources
+
+
+class RequestResource(NamedTuple):
+    """A parameter holding a request-scoped session or connection (FAD204, FAD211)."""
+
+    source: str  # as messages name it: "from get_db()", "a Session"
+    function_scope: bool  # declared with Depends(..., scope="function"): closed before the task
+    type_name: Optional[str]  # the parameter's annotated type, canonical
+    dep: Optional[FuncSym]  # the yield dependency providing it, when it is one
+
+
+def request_resource(ctx: FileContext, decl: ParamDecl) -> Optional[RequestResource]:
+    """Is the parameter a resource the request's yield dependency closes?
+
+    Injected by a generator dependency whose exit code closes what it yields,
+    or annotated with a session/connection type, unless a plain (non-generator)
+    dependency provides it (nothing closes that) or it is annotated as plain data.
+    """
+    function_scope = False
+    source: Optional[str] = None
+    resolved_plain = False
+    dep: Optional[FuncSym] = None
+    if decl.marker is not None and decl.target is not None:
+        scope_kw = keyword(decl.marker, "scope")
+        function_scope = isinstance(scope_kw, ast.Constant) and scope_kw.value == "function"
+        called = dependency_callable(ctx, decl)
+        if called is not None:
+            if function_facts(called.module, called.info).is_generator:
+                if yielded_by(ctx, called).managed:
+                    source = f"from {called.info.name}()"
+                    dep = called
+            else:
+                resolved_plain = True
+    type_name = param_type_name(ctx, decl)
+    if type_name is not None and type_name in PLAIN_DATA_TYPES:
+        return None  # a dict or a string: data, not a connection
+    if source is None and not resolved_plain:
+        if type_name is not None and type_name in LIVE_RESOURCE_TYPES:
+            source = "a " + type_name.rsplit(".", 1)[-1]
+            if decl.marker is None:
+                function_scope = False
+    if source is None:
+        return None
+    return RequestResource(source, function_scope, type_name, dep)
+
+
+def dependency_callable(ctx: FileContext, decl: ParamDecl) -> Optional[FuncSym]:
+    """What FastAPI calls for a declaration: a function, or an instance's ``__call__``."""
+    target = decl.target
+    if target is None:
+        return None
+    project = ctx.project
+    if isinstance(target, ast.Call):
+        made = project.resolve(decl.module, target.func, decl.scope)
+        if isinstance(made, ClassSym):
+            return project.class_method(made, "__call__")
+        return None
+    sym = project.resolve(decl.module, target, decl.scope)
+    return sym if isinstance(sym, FuncSym) else None
+
+
+class Yielded(NamedTuple):
+    """What a generator dependency hands out."""
+
+    managed: bool  # closed or released by its exit code
+    kind: Optional[str]  # "session"/"connection" when it opened it itself
+
+
+_YIELDED: Slot[dict[int, Yielded]] = Slot("lifecycle.yielded")
+
+
+def yielded_by(ctx: FileContext, dep: FuncSym) -> Yielded:
+    """:class:`Yielded` for a generator dependency, found once per function."""
+    memo = _YIELDED.of(dep.module, dict)
+    found = memo.get(id(dep.node))
+    if found is None:
+        managed = yields_managed_resource(ctx.project, dep)
+        kind = yielded_resource(ctx.project, dep) if managed else None
+        found = memo[id(dep.node)] = Yielded(managed, kind)
     return found

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from ...base import Finding, Rule, finding
 from ...catalogue import (
     CACHING_DECORATOR_TAILS,
+    CLIENT,
     CLOSABLE,
-    POOLED,
-    POOLED_TAILS,
+    PER_REQUEST_POOLED,
+    PER_REQUEST_POOLED_TAILS,
+    SHARE_PER_APP,
     SHARED_POOL_KEYWORDS,
     name_tails,
 )
@@ -24,7 +26,7 @@ from ...facts.functions import function_facts
 from ...facts.raises import WITH_TYPES
 from ...model import FunctionInfo, FunctionNode, keyword, own_nodes
 from ...names import dotted
-from ._common import external, pooled_names
+from ._common import external
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -38,7 +40,7 @@ RULE = Rule(
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    pooled = pooled_names(ctx)
+    pooled = _pooled_names(ctx)
     for info in ctx.request_functions():
         calls = function_facts(ctx.module, info).calls
         if calls:
@@ -54,7 +56,7 @@ def _pooled_per_request(
         name = dotted(target)
         if name is not None and name.rsplit(".", 1)[-1] in CACHING_DECORATOR_TAILS:
             return
-    tails = POOLED_TAILS if table is POOLED else name_tails(table)
+    tails = PER_REQUEST_POOLED_TAILS if table is PER_REQUEST_POOLED else name_tails(table)
     scope = info.parents + (node,)
     calls: list[tuple[ast.Call, str]] = []
     for sub in all_calls:
@@ -67,14 +69,26 @@ def _pooled_per_request(
     in_init = info.name == "__init__" and info.cls is not None
     for call, name in calls:
         use = uses.get(id(call), "")
-        if name in CLOSABLE and (use == "with" or (use.startswith("local:") and use[6:] in closed)):
-            continue  # a short-lived client, closed here
+        closes = use == "with" or (use.startswith("local:") and use[6:] in closed)
+        if closes and name in CLOSABLE and name not in SHARE_PER_APP:
+            continue  # a short-lived client, closed here (an aiohttp session is one per app)
         if use == "stored" or (use == "self" and not in_init):
             continue  # kept for later requests (a global, app.state, a cache)
         shared = SHARED_POOL_KEYWORDS.get(name)
         if shared is not None and keyword(call, shared) is not None:
             continue  # a cheap client over a shared pool, transport or connector
         yield finding(call, RULE, ctor=dotted(call.func) or name, what=table[name])
+
+
+def _pooled_names(ctx: FileContext) -> dict[str, str]:
+    """Constructor -> what it builds: the catalogue's and ``--fad-pooled-constructors``."""
+    extra = ctx.options.pooled_constructors
+    if not extra:
+        return PER_REQUEST_POOLED
+    table = dict(PER_REQUEST_POOLED)
+    for name in extra:
+        table.setdefault(name, CLIENT)
+    return table
 
 
 def _call_uses(func: FunctionNode) -> tuple[dict[int, str], set[str]]:
