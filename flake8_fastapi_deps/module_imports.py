@@ -128,6 +128,13 @@ GUARDED = 1
 CONDITIONAL = 2
 
 _CATCHES_IMPORT_ERROR = frozenset({"ImportError", "Exception", "BaseException"})
+# match-statement patterns that bind a name (Python 3.10+; none before)
+_CAPTURE_PATTERNS: tuple[type, ...] = tuple(
+    getattr(ast, name) for name in ("MatchAs", "MatchStar") if hasattr(ast, name)
+)
+_MAPPING_PATTERNS: tuple[type, ...] = tuple(
+    getattr(ast, name) for name in ("MatchMapping",) if hasattr(ast, name)
+)
 _DYNAMIC_CALLS = frozenset({"globals", "vars", "locals", "exec", "setattr"})
 
 
@@ -217,10 +224,10 @@ def execution_summary(
             elif isinstance(head, ast.Attribute):
                 if head.attr == "modules" and isinstance(head.value, ast.Name) and head.value.id == "sys":
                     dynamic = True
-            elif isinstance(head, (ast.MatchAs, ast.MatchStar)) and head.name:
-                bound.setdefault(head.name, None)
-            elif isinstance(head, ast.MatchMapping) and head.rest:
-                bound.setdefault(head.rest, None)
+            elif isinstance(head, _CAPTURE_PATTERNS) and getattr(head, "name", None):
+                bound.setdefault(getattr(head, "name"), None)
+            elif isinstance(head, _MAPPING_PATTERNS) and getattr(head, "rest", None):
+                bound.setdefault(getattr(head, "rest"), None)
         if bound:
             events.append(("b", node.lineno, node.col_offset, flags, "", tuple(bound), ()))
         pending.extend(reversed(children))
