@@ -494,8 +494,11 @@ SHARED_POOL_KEYWORDS: dict[str, str] = {
     "httpx.AsyncClient": "transport",
     "aiohttp.ClientSession": "connector",
 }
-# Parameter types that are a client of an external service (FAD206).
-SERVICE_CLIENT_TYPES = LIVE_RESOURCE_TYPES | frozenset(POOLED) | frozenset(
+# Parameter types that are a client of an external service (FAD206). Not ORM
+# sessions (DB_SESSION_TYPES): their queries are the app's data access, which an
+# app-wide exception handler turns into a 503 when the database is down; on the
+# corpus every session finding of FAD206 (11 of 11) was one nobody would wrap.
+SERVICE_CLIENT_TYPES = (LIVE_RESOURCE_TYPES - DB_SESSION_TYPES) | frozenset(POOLED) | frozenset(
     {
         "sqlalchemy.Engine",
         "sqlalchemy.engine.Engine",

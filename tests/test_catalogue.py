@@ -15,8 +15,9 @@ def test_session_vocabulary_subsets() -> None:
     assert c.ASYNC_SESSION_TYPES <= c.DB_SESSION_TYPES
     assert c.DB_SESSION_TYPES - c.LIVE_RESOURCE_TYPES == {"sqlmodel.orm.session.Session"}
     assert c.CONNECTION_TYPES <= c.LIVE_RESOURCE_TYPES
-    assert c.LIVE_RESOURCE_TYPES <= c.SERVICE_CLIENT_TYPES
-    assert len(c.SERVICE_CLIENT_TYPES) == 53  # FAD206
+    assert c.CONNECTION_TYPES <= c.SERVICE_CLIENT_TYPES
+    assert c.SERVICE_CLIENT_TYPES.isdisjoint(c.DB_SESSION_TYPES)  # FAD206: sessions are data access
+    assert len(c.SERVICE_CLIENT_TYPES) == 47  # FAD206
     assert c.SESSION_FACTORIES <= set(c.POOLED)
 
 
