@@ -66,7 +66,7 @@ def test_bench_smoke(tmp_path: Path) -> None:
         "--rounds=1", "--warmup=0", "--floor", "--keep", str(tmp_path / "scratch"),
     )
     assert result["crashes"] == 0
-    stores = ["cold", "warm"] if result["store_supported"] else ["none"]
+    stores = ["cold", "warm", "edited"] if result["store_supported"] else ["none"]
     targets = [t["name"] for t in result["targets"]]
     assert targets == [str(tmp_path / "proj"), "generated 3"]
     # --as-project copied the tree beside a root marker; the stdin file was found in it
