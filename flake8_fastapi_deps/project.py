@@ -111,6 +111,7 @@ class Project:
         self.count_parse = modules.count_parse
         # resolution and the class hierarchy
         self.add_import_root_for = resolver.add_import_root_for
+        self.import_roots = resolver.import_roots
         self.module_file = resolver.module_file
         self.is_external_module = resolver.is_external_module
         self.import_file = resolver.import_file

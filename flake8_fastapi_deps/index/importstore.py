@@ -19,6 +19,8 @@ from .files import MISSING, run_stamp
 from .store import Store
 
 KIND = "imports"  # the store's kind for these rows
+# where a file's import statements lead (files), under a digest of listing and roots
+TARGETS_KIND = "import targets"
 # the kind for the execution summaries of cycle members (FAD301's simulation);
 # the number is the layout's version: a new layout is a new kind, old rows are ignored
 EXEC_KIND = "import exec 1"
@@ -40,6 +42,21 @@ class StoredImports:
 
     def put(self, path: str, summary: TextSummary) -> None:
         self._store.put(KIND, path, CACHE.stamps.get(path, MISSING), summary)
+
+    def get_targets(self, path: str, context: str) -> Optional[tuple[str, ...]]:
+        stamp = run_stamp(path)
+        if stamp == MISSING:
+            return None
+        hit, value = self._store.get(TARGETS_KIND, path, stamp)
+        if not (hit and isinstance(value, tuple) and len(value) == 2 and value[0] == context):
+            return None
+        targets = value[1]
+        if not (isinstance(targets, tuple) and all(isinstance(t, str) for t in targets)):
+            return None
+        return targets
+
+    def put_targets(self, path: str, context: str, targets: tuple[str, ...]) -> None:
+        self._store.put(TARGETS_KIND, path, run_stamp(path), (context, targets))
 
 
 class StoredExecutions:

@@ -35,7 +35,7 @@ from . import filescan, files
 from .cache import CACHE
 from .filescan import FileScan
 from .files import MISSING, ProjectFiles, file_stamp, real_path, run_stamp
-from .importstore import EXEC_KIND, KIND as IMPORTS_KIND
+from .importstore import EXEC_KIND, KIND as IMPORTS_KIND, TARGETS_KIND
 from .results import KIND as RESULTS_KIND
 from .modules import ModuleStore
 from .semantics import DefKey, Semantics
@@ -526,6 +526,7 @@ class Scanner:
             store.flush(_KIND, self._tree.files(), self.root)
             store.flush(RESULTS_KIND, self._tree.files(), self.root)
             store.flush(CONTENT_KIND, self._tree.files(), self.root)
+            store.flush(TARGETS_KIND, self._tree.files(), self.root)
         else:
             store.flush()
 
