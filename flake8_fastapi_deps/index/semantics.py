@@ -230,7 +230,10 @@ class Semantics:
         def compute() -> list[tuple[RouteRegistration, FuncSym]]:
             found: list[tuple[RouteRegistration, FuncSym]] = []
             for reg in mod.registrations:
-                if not self.is_router_expr(mod, reg.obj, reg.scope):
+                obj = reg.obj
+                if isinstance(obj, ast.Name) and isinstance(mod.toplevel.get(obj.id), ast.Import):
+                    continue  # a module (``requests.get(url)(f)``), never an app
+                if not self.is_router_expr(mod, obj, reg.scope):
                     continue
                 sym = self._endpoint(mod, reg.endpoint, reg.scope)
                 if sym is not None:
