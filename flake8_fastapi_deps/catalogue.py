@@ -44,6 +44,14 @@ APP_CLASSES = frozenset({FASTAPI, "cadwyn.Cadwyn"})
 HANDLER_HOST_CLASSES = frozenset(
     {FASTAPI, APIROUTER, "starlette.applications.Starlette", "starlette.routing.Router"}
 )
+# Controller libraries whose decorators make a method of a class a route
+# (``from classy_fastapi import get``; ``from fastapi_controllers import get``):
+# a decorator whose canonical name is one of these packages' route verbs, on a method.
+CLASS_ROUTE_PACKAGES = frozenset({"classy_fastapi", "fastapi_controllers"})
+# (bare) the verbs of those decorators; ``websocket`` makes a WebSocket route
+CLASS_ROUTE_VERBS = frozenset(
+    {"get", "post", "put", "patch", "delete", "options", "head", "trace", "api_route", "websocket"}
+)
 # Last names of calls that may create an app or router (before resolving them).
 ROUTER_CALL_NAMES = frozenset({"FastAPI", "APIRouter"})
 MIDDLEWARE_CLASSES = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})

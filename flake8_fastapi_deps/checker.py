@@ -172,13 +172,16 @@ _GAVE_UP: Slot[list[int]] = Slot("rules that gave up")
 def _used_elsewhere(project: Project, real: Optional[str], text: str) -> bool:
     """Can this FastAPI-free file still matter?
 
-    It does when another module uses one of its functions as a dependency, or
-    when it names a project function that takes ``Depends()`` defaults.
+    It does when another module uses one of its functions as a dependency or
+    registers one as a route, or when it names a project function that takes
+    ``Depends()`` defaults.
     """
     if real is None or project.root is None:
         return False
-    return real in project.project_dependency_targets(real) or project.mentions_project_names(
-        real, text
+    return (
+        real in project.project_dependency_targets(real)
+        or real in project.project_route_targets(real)
+        or project.mentions_project_names(real, text)
     )
 
 

@@ -16,6 +16,7 @@ from .memo import Slot
 from .module_info import (
     DEPENDENCIES_CONSTRUCTORS,
     DEPENDENCIES_METHODS,
+    ROUTE_DECORATORS,
     ROUTE_REGISTRARS,
     DependenciesList,
     FunctionNode,
@@ -178,6 +179,17 @@ def _call(
         endpoint = node.args[1] if len(node.args) > 1 else keyword(node, "endpoint")
         if endpoint is not None:
             mod.registrations.append(RouteRegistration(node, func.value, endpoint, scope))
+    elif (
+        func.__class__ is ast.Call
+        and len(node.args) == 1
+        and not node.keywords
+        and node.args[0].__class__ is not ast.Starred
+    ):
+        # ``app.get("/p")(page)``: the decorator applied by hand (its call is the registration)
+        assert isinstance(func, ast.Call)
+        inner = func.func
+        if isinstance(inner, ast.Attribute) and inner.attr in ROUTE_DECORATORS:
+            mod.registrations.append(RouteRegistration(func, inner.value, node.args[0], scope))
 
 
 def _alias_implicit(mod: ModuleInfo, call: ast.Call) -> Optional[ast.expr]:

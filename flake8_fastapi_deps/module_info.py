@@ -103,7 +103,9 @@ class DependenciesList:
 
 @dataclass(eq=False)
 class RouteRegistration:
-    """``obj.add_api_route(path, endpoint)`` / ``add_api_websocket_route``."""
+    """``obj.add_api_route(path, endpoint)`` / ``add_api_websocket_route``, or a route
+    decorator applied by hand, ``obj.get(path)(endpoint)`` (``call`` is then the
+    decorator call ``obj.get(path)``, as for a decorated route)."""
 
     call: ast.Call
     obj: ast.expr

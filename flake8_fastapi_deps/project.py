@@ -164,6 +164,11 @@ class Project:
         """For the files around ``path``, the def keys used as dependencies elsewhere."""
         return self._scanner.project_dependency_targets(path)
 
+    def project_route_targets(self, path: str) -> dict[str, dict[DefKey, bool]]:
+        """For the files around ``path``, the functions registered as routes by a call
+        in another file (def key -> is it a WebSocket route)."""
+        return self._scanner.project_route_targets(path)
+
     # ---------------------------------------------------------------- for rules
 
     def module(self, path: str, data: Optional[bytes] = None) -> Optional[ModuleInfo]:

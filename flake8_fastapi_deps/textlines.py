@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Union
 
 # Without one of these words a module can hold no marker, ``dependencies=``
-# list or ``add_api_route`` registration (aliases are imports, which name them).
-MARKER_WORDS = ("Depends", "Security", "dependencies", "add_api_")
+# list or route registration by a call (``add_api_route``, or a route decorator
+# applied by hand, ``app.get("/p")(page)``; aliases are imports, which name them).
+MARKER_WORDS = ("Depends", "Security", "dependencies", "add_api_", ")(")
 
 
 _ALIAS_AFTER = re.compile(r"[ \t]+as[ \t]+(\w+)")

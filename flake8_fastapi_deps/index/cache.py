@@ -25,8 +25,8 @@ from typing import Optional
 from ..textscan import LocalDeclarations
 
 # What the dependency scan learnt from one file's bytes: (text facts as
-# (name, value) pairs, summarised, declares); see ``scan._FileText``.
-FileTextRow = tuple[tuple[tuple[str, object], ...], bool, bool]
+# (name, value) pairs, summarised, declares, registers); see ``scan._FileText``.
+FileTextRow = tuple[tuple[tuple[str, object], ...], bool, bool, bool]
 # A file's (size, mtime_ns) when it was read or stat'ed; see files.file_stamp
 Stamp = tuple[int, int]
 

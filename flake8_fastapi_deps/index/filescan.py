@@ -1,11 +1,13 @@
 """What the project scan learns from one parsed file, kept in the persistent store.
 
 The dependency scan (:mod:`.scan`) parses a file that declares dependencies
-its text alone does not settle, resolves each ``Depends``/``Security`` marker
-and keeps three things: the names of generator dependencies, the names that
-gate FastAPI-free files, and the functions of *other* files it declares as
-dependencies.  :class:`FileScan` is that contribution as plain data, written
-to the store under the kind :data:`KIND`, so that a later run takes it from
+its text alone does not settle, or that may register routes by a call,
+resolves each ``Depends``/``Security`` marker and registration, and keeps
+four things: the names of generator dependencies, the names that gate
+FastAPI-free files, the functions of *other* files it declares as
+dependencies, and those it registers as routes (``add_api_route(path, fn)``,
+``app.get(path)(fn)``).  :class:`FileScan` is that contribution as plain data,
+written to the store under the kind :data:`KIND`, so that a later run takes it from
 there without parsing the file.
 
 The answer rests on more than the file's bytes: resolving a marker reads
@@ -38,6 +40,9 @@ KIND = "file scan"  # the store's kind for FileScan rows
 Target = tuple[str, int, int, int]
 # (real path, size, mtime_ns)
 Consulted = tuple[str, int, int]
+# (target path, def line, def col, websocket 0/1): a function of another file
+# registered as a route by a call in this one (``add_api_route``, ``app.get(p)(fn)``)
+RouteTarget = tuple[str, int, int, int]
 
 
 class FileScan(NamedTuple):
@@ -48,6 +53,7 @@ class FileScan(NamedTuple):
     gate_names: frozenset[str]
     targets: tuple[Target, ...]
     consulted: tuple[Consulted, ...]
+    routes: tuple[RouteTarget, ...] = ()
 
 
 def context_digest(import_roots: Iterable[str], listing: Iterable[str]) -> str:
@@ -68,18 +74,19 @@ def encode(summary: FileScan) -> object:
 
 def decode(value: object) -> Optional[FileScan]:
     """The :class:`FileScan` :func:`encode` stored, or None when ``value`` is not one."""
-    if not (isinstance(value, tuple) and len(value) == 5):
+    if not (isinstance(value, tuple) and len(value) == 6):
         return None
-    context, yields, gates, targets, consulted = value
+    context, yields, gates, targets, consulted, routes = value
     if not (
         isinstance(context, str)
         and isinstance(yields, frozenset)
         and isinstance(gates, frozenset)
         and isinstance(targets, tuple)
         and isinstance(consulted, tuple)
+        and isinstance(routes, tuple)
     ):
         return None
-    for target in targets:
+    for target in (*targets, *routes):
         if not (
             isinstance(target, tuple)
             and len(target) == 4
@@ -96,7 +103,9 @@ def decode(value: object) -> Optional[FileScan]:
             and isinstance(entry[2], int)
         ):
             return None
-    return FileScan(context, yields, gates, targets, consulted)
+    return FileScan(context, yields, gates, targets, consulted, routes)
 
 
-__all__ = ["KIND", "Consulted", "FileScan", "Target", "context_digest", "decode", "encode"]
+__all__ = [
+    "KIND", "Consulted", "FileScan", "RouteTarget", "Target", "context_digest", "decode", "encode",
+]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..import_graph import TextSummary
+from ..import_types import TextSummary
 from ..module_imports import ExecSummary
 from .cache import CACHE
 from .files import MISSING, run_stamp

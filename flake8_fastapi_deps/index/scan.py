@@ -38,13 +38,16 @@ from .files import MISSING, ProjectFiles, file_stamp, real_path, run_stamp
 from .importstore import EXEC_KIND, KIND as IMPORTS_KIND, TARGETS_KIND
 from .results import KIND as RESULTS_KIND
 from .modules import ModuleStore
-from .semantics import DefKey, Semantics
+from .semantics import DefKey, Semantics, websocket_registration
 from .store import CONTENT_KIND, Store
 
 T = TypeVar("T")
 
 SCAN_BUDGET = 5_000
 _DEP_TEXT = re.compile(rb"\bDepends\b|\bSecurity\b")
+# a route registered by a call: ``add_api_route(``, or a decorator applied by hand
+# to a name, ``app.get("/p")(page)`` (tested after cheap substring tests)
+_REGISTERS_TEXT = re.compile(rb"\badd_api_(?:websocket_)?route\b|\)\(\s*[A-Za-z_][\w.]*\s*\)")
 _WORD = re.compile(r"\w+")  # a whole word, as the names are
 _FEW_NAMES = 32  # up to this many gate names, a substring test per name is cheaper
 
@@ -104,6 +107,8 @@ class _FileText(NamedTuple):
     # the dependency scan's part, filled when a scan first asks (text_fact alone does not)
     summarised: bool = False
     declares: bool = False  # may declare a dependency: mentions fastapi and a marker word
+    # may register a route by a call, possibly of another file's function
+    registers: bool = False
     local: Optional[LocalDeclarations] = None  # the text summary, when it settles the file
 
     def has_fact(self, name: str) -> bool:
@@ -128,6 +133,7 @@ def _encode(text: Optional[_FileText]) -> object:
         text.facts,
         text.summarised,
         text.declares,
+        text.registers,
         None if local is None else (local.gate_names, local.yield_names),
     )
 
@@ -136,9 +142,9 @@ def _decode(value: object) -> tuple[bool, Optional[_FileText]]:
     """(True, summary) from what :func:`_encode` stored; (False, None) if it is not that."""
     if value is None:
         return True, None
-    if not (isinstance(value, tuple) and len(value) == 4 and isinstance(value[0], tuple)):
+    if not (isinstance(value, tuple) and len(value) == 5 and isinstance(value[0], tuple)):
         return False, None
-    facts, summarised, declares, local = value
+    facts, summarised, declares, registers, local = value
     if not all(isinstance(f, tuple) and len(f) == 2 and isinstance(f[0], str) for f in facts):
         return False, None
     if local is not None:
@@ -146,7 +152,7 @@ def _decode(value: object) -> tuple[bool, Optional[_FileText]]:
                 and all(isinstance(names, frozenset) for names in local)):
             return False, None
         local = LocalDeclarations(local[0], local[1])
-    return True, _FileText(facts, bool(summarised), bool(declares), local)
+    return True, _FileText(facts, bool(summarised), bool(declares), bool(registers), local)
 
 
 def _keep(path: str, text: Optional[_FileText]) -> None:
@@ -155,7 +161,7 @@ def _keep(path: str, text: Optional[_FileText]) -> None:
         CACHE.file_text[path] = None
         CACHE.file_local.pop(path, None)  # (the two tables describe the same files)
         return
-    CACHE.file_text[path] = (text.facts, text.summarised, text.declares)
+    CACHE.file_text[path] = (text.facts, text.summarised, text.declares, text.registers)
     if text.local is not None:
         CACHE.file_local[path] = text.local
     else:
@@ -219,9 +225,13 @@ def _file_text(
             and (b"Depends" in data or b"Security" in data)
             and _DEP_TEXT.search(data) is not None
         )
+        registers = (
+            (b"add_api_" in data or b")(" in data) and _REGISTERS_TEXT.search(data) is not None
+        )
         known = known._replace(
             summarised=True,
             declares=declares,
+            registers=registers,
             local=local_declarations(data) if declares else None,
         )
     added = tuple(
@@ -259,6 +269,8 @@ class _Scan:
     # names that make a FastAPI-free file worth walking: functions with Depends()
     # defaults (FAD003) and yield dependencies (FAD210)
     gate_names: frozenset[str] = frozenset()
+    # path -> def key -> websocket: functions registered as routes by another file
+    routes: dict[str, dict[DefKey, bool]] = field(default_factory=dict)
 
 
 class Scanner:
@@ -353,22 +365,26 @@ class Scanner:
                     continue
                 if facts:
                     self._record_facts(facts, name, text)
-                if not text.declares:
+                if not (text.declares or text.registers):
                     continue
                 local = text.local
                 if local is not None:
                     # Every declaration names the file's own code: its lint sees them all.
                     gate_names |= local.gate_names
                     yield_names |= local.yield_names
-                    continue
+                    if not text.registers:
+                        continue
                 if not context:
                     context = filescan.context_digest(self._import_roots(), self._tree.files())
                 real = real_path(name)
                 found = self._stored_scan(name, context)
                 if found is None:
                     found = self._scan_file(name, real, data, context, scan, pending)
-                yield_names |= found.yield_names
-                gate_names |= found.gate_names
+                if local is None:
+                    yield_names |= found.yield_names
+                    gate_names |= found.gate_names
+                for target, line, col, websocket in found.routes:
+                    scan.routes.setdefault(target, {})[(line, col)] = bool(websocket)
                 for target, line, col, index in found.targets:
                     key = (line, col)
                     scan.targets.setdefault(target, set()).add(key)
@@ -404,6 +420,7 @@ class Scanner:
         yield_names: set[str] = set()
         gate_names: set[str] = set()
         targets: list[filescan.Target] = []
+        routes: list[filescan.RouteTarget] = []
         if mod is not None:
             for index, marker in enumerate(mod.marker_uses):
                 for func in semantics.dependency_functions(marker, mod):
@@ -431,6 +448,11 @@ class Scanner:
                     d.via == "default" for d in signature(mod, info)
                 ):
                     gate_names.add(info.name)
+            for reg, func in semantics.registered(mod):
+                if func.module.path is None or func.module.path == mod.path:
+                    continue  # the file's own lint sees this registration
+                line, col = func.info.key
+                routes.append((func.module.path, line, col, int(websocket_registration(reg))))
         consulted = modules.consulted()
         consulted.add(real)
         current = modules.current
@@ -447,6 +469,7 @@ class Scanner:
             frozenset(gate_names),
             tuple(targets),
             tuple((path, *run_stamp(path)) for path in sorted(consulted)),
+            tuple(routes),
         )
         if current is not None and current.path in consulted:
             # the linted module's text may not be the file's: decided after the loop
@@ -537,6 +560,13 @@ class Scanner:
         if self.root is None:
             return {}
         return self.scan(path).targets
+
+    def project_route_targets(self, path: str) -> dict[str, dict[DefKey, bool]]:
+        """For the files around ``path``, the functions registered as routes by a call
+        in another file: path -> def key -> is it a WebSocket route."""
+        if self.root is None:
+            return {}
+        return self.scan(path).routes
 
     def declarations_elsewhere(self, path: str, key: DefKey) -> list[tuple[MarkerUse, ModuleInfo]]:
         """The declarations in the files around ``path`` naming its function ``key``.
