@@ -193,7 +193,8 @@ class FunctionReceivers:
     def _names_self(self, me: str) -> bool:
         """Is ``me`` still the instance (never rebound in the body)?"""
         self._scan()
-        return me not in self.mod.assignments.get(id(self.info.node), {}) and me not in self._other
+        rebound = self.mod.assignments.get(id(self.info.node), {})
+        return me not in rebound and me not in self._other and me not in self._with
 
     def _call(self, call: ast.Call, steps: int) -> Optional[Receiver]:
         func = call.func
@@ -210,6 +211,11 @@ class FunctionReceivers:
         for index, (param, default) in enumerate(info.params):
             if param.arg != name:
                 continue
+            self._scan()
+            if name in mod.assignments.get(id(info.node), {}) or name in self._other or (
+                name in self._with
+            ):
+                return None  # rebound in the body
             if index == 0 and self_name(info) == name:
                 assert info.cls is not None
                 return Receiver(cls=ClassSym(mod, info.cls))
