@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
 from ...facts.functions import may_name_plain_function
+from ...facts.receivers import is_plain_method, method_of, receivers
 from ...names import dotted
-from ...project import FuncSym, ParamDecl, Symbol
+from ...project import FactKey, FuncSym, ParamDecl, Symbol, declare_text_fact
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -29,9 +31,11 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         return
     project = ctx.project
     names = _callee_names(ctx)
-    if names is not None and not names:
-        return  # no function with Depends() defaults can be reached from here
     inside_markers = {id(use.explicit) for use in ctx.module.marker_uses}
+    if names is not None and not names:
+        # no function with Depends() defaults can be reached from here
+        yield from _method_calls(ctx, inside_markers)
+        return
     # the same spelling in the same function means the same thing: resolve it once
     meanings: dict[tuple[int, str], Optional[Symbol]] = {}
     for call, scope in ctx.module.calls:
@@ -57,6 +61,71 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         omitted = _omitted_marker_param(project.signature(sym.module, sym.info), sym, call)
         if omitted is not None:
             yield finding(call, RULE, callee=dotted(call.func), param=omitted)
+    yield from _method_calls(ctx, inside_markers)
+
+
+# An indented ``def`` (a method, or a nested function) and where its parameter list ends.
+_METHOD_DEF = re.compile(rb"^[ \t]+(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.M)
+_SIGNATURE_END = re.compile(rb"\)[ \t]*(?:->[^:\n]*)?:")
+
+
+def _method_marker_names(data: bytes) -> Optional[frozenset[str]]:
+    """Names of the indented defs of a file with ``Depends(``/``Security(`` in their
+    parameter list (a superset of the methods with marker defaults), or None."""
+    if b"Depends(" not in data and b"Security(" not in data:
+        return None
+    names: set[str] = set()
+    for match in _METHOD_DEF.finditer(data):
+        end = _SIGNATURE_END.search(data, match.end())
+        signature = data[match.end() : end.start() if end else len(data)]
+        if b"Depends(" in signature or b"Security(" in signature:
+            name = match.group(1).decode("ascii", "replace")
+            if not name.startswith("__"):
+                names.add(name)
+    return frozenset(names) or None
+
+
+_METHOD_MARKERS: FactKey[frozenset[str]] = declare_text_fact("fad003.methods", _method_marker_names)
+
+
+def _method_calls(ctx: FileContext, inside_markers: set[int]) -> Iterator[Finding]:
+    """``obj.method()`` where ``obj``'s class is known (facts.receivers) and the method
+    has ``Depends`` defaults the call omits."""
+    mod = ctx.module
+    project = ctx.project
+    if project.root is not None and mod.path is not None:
+        names: set[str] = set()
+        for found in project.facts(_METHOD_MARKERS).values():
+            names |= found
+    elif ctx.text:
+        names = set(_method_marker_names(ctx.text.encode("utf-8", "replace")) or ())
+    else:
+        return
+    if ctx.text:
+        names = {name for name in names if f".{name}(" in ctx.text}
+    if not names:
+        return
+    for call, scope in mod.calls:
+        func = call.func
+        if not scope or not isinstance(func, ast.Attribute) or func.attr not in names:
+            continue
+        if id(call) in inside_markers:
+            continue
+        info = mod.function_info(scope[-1])
+        if info is None:
+            continue
+        kind = receivers(project, mod, info).of(func.value)
+        if kind is None or kind.cls is None:
+            continue
+        sym = method_of(project, kind, func.attr)
+        if sym is None or not is_plain_method(sym.info) or sym.node.decorator_list:
+            continue
+        if project.is_route(sym.module, sym.node):
+            continue
+        decls = project.signature(sym.module, sym.info)
+        omitted = _omitted_marker_param(decls, sym, call, bound=1)
+        if omitted is not None:
+            yield finding(call, RULE, callee=dotted(func) or f"….{func.attr}", param=omitted)
 
 
 def _callee_names(ctx: FileContext) -> Optional[set[str]]:
@@ -107,13 +176,15 @@ def _callee_names(ctx: FileContext) -> Optional[set[str]]:
     return names
 
 
-def _omitted_marker_param(decls: list[ParamDecl], sym: FuncSym, call: ast.Call) -> Optional[str]:
+def _omitted_marker_param(
+    decls: list[ParamDecl], sym: FuncSym, call: ast.Call, bound: int = 0
+) -> Optional[str]:
     if any(isinstance(a, ast.Starred) for a in call.args) or any(
         kw.arg is None for kw in call.keywords
     ):
         return None  # *args / **kwargs may pass anything
     args = sym.node.args
-    positional = [*args.posonlyargs, *args.args]
+    positional = [*args.posonlyargs, *args.args][bound:]  # bound: `self` of a method call
     passed_positionally = {p.arg for p in positional[: len(call.args)]}
     passed = passed_positionally | {kw.arg for kw in call.keywords if kw.arg}
     for decl in decls:
