@@ -494,7 +494,7 @@ CONNECT_FUNCTIONS = SERVICE_HTTP_CALLS | frozenset(
 )
 CONNECT_TAILS = name_tails(CONNECT_FUNCTIONS)
 
-# ============================================================================ receivers (facts/receivers.py, FAD102)
+# ============================================================================ receivers (FAD102)
 
 # pathlib's path classes: a receiver known to be one of these reads or writes files with
 # PATH_IO_METHODS (FAD102); PurePath is left out (it cannot touch the file system).

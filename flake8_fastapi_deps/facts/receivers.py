@@ -449,6 +449,8 @@ def param_type(
     default: Optional[ast.expr],
 ) -> Optional[Receiver]:
     """A parameter's type: its annotation, else what the dependency providing it returns."""
+    if isinstance(default, ast.Constant) and default.value is None:
+        return None  # a caller may leave it out: the body must test it first
     found = annotation_type(project, mod, param.annotation, info.parents)
     if found is not None:
         return found

@@ -37,7 +37,7 @@ from ...facts.bindings import is_builtin_name
 from ...facts.functions import function_facts
 from ...facts.receivers import FunctionReceivers, method_of, receivers
 from ...memo import Slot
-from ...model import FunctionInfo, ModuleInfo, Scope
+from ...model import FunctionInfo, ModuleInfo, Scope, own_nodes
 from ...nodes import walk
 from ...project import FuncSym, Project
 from ._common import body_scope, external, label, symbol, where
@@ -280,6 +280,7 @@ def _runs_body_each_call(sym: FuncSym) -> bool:
         if not (isinstance(deco, ast.Name) and deco.id in ("staticmethod", "classmethod")):
             return False
     memo: set[str] = set()
+    filled: set[str] = set()
     tested: set[str] = set()
     for inner in function_facts(sym.module, sym.info).body:
         if isinstance(inner, (ast.Yield, ast.YieldFrom)):
@@ -288,34 +289,65 @@ def _runs_body_each_call(sym: FuncSym) -> bool:
             memo.update(inner.names)
         elif isinstance(inner, ast.If):
             tested.update(n.id for n in walk([inner.test]) if isinstance(n, ast.Name))
-    # loads once into a global it checks first: a one-time cost, like lru_cache
+        elif isinstance(inner, ast.Assign):
+            # cache[key] = value: a dict of the module (or an enclosing function) filled here
+            for target in inner.targets:
+                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                    filled.add(target.value.id)
+    local = sym.module.assignments.get(id(sym.node), {})
+    memo.update(
+        name for name in filled if name not in local and all(p.arg != name for p, _ in sym.info.params)
+    )
+    # loads once into a global (or a module-level dict) it checks first: a one-time
+    # cost, like lru_cache
     return not memo & tested
 
 
 def _conditional_calls(sym: FuncSym) -> frozenset[int]:
     """``id`` of the calls of ``sym``'s body that run only sometimes: behind an ``if``,
-    in a loop's body, in a ``try`` or a ``match`` case (``with`` bodies run)."""
+    in a loop's body, in a ``try`` or a ``match`` case, after a statement that may
+    return or raise, in one branch of ``a if c else b`` or after the first operand
+    of ``and``/``or`` (``with`` bodies run)."""
     table = _CONDITIONAL.of(sym.module, dict)
     found = table.get(id(sym.node))
-    if found is None:
-        inner: list[ast.AST] = []
-        stack: list[ast.stmt] = list(sym.node.body)
-        while stack:
-            stmt = stack.pop()
-            if isinstance(stmt, (ast.With, ast.AsyncWith)):
-                stack.extend(stmt.body)
-            elif isinstance(stmt, (ast.If, ast.While)):
-                inner.extend(stmt.body)
-                inner.extend(stmt.orelse)
-            elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-                inner.extend(stmt.body)
-                inner.extend(stmt.orelse)
-            elif isinstance(stmt, ast.Try) or stmt.__class__.__name__ in ("TryStar", "Match"):
-                inner.append(stmt)
-        found = table[id(sym.node)] = frozenset(
-            id(node) for node in walk(inner) if isinstance(node, ast.Call)
-        )
+    if found is not None:
+        return found
+    inner: list[ast.AST] = []
+    exited = False  # a statement before may have returned or raised
+    stack: list[Iterator[ast.stmt]] = [iter(sym.node.body)]
+    while stack:
+        stmt = next(stack[-1], None)
+        if stmt is None:
+            stack.pop()
+            continue
+        if exited:
+            inner.append(stmt)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            stack.append(iter(stmt.body))
+        elif isinstance(stmt, (ast.Return, ast.Raise)):
+            exited = True
+        elif isinstance(stmt, (ast.If, ast.While, ast.For, ast.AsyncFor)):
+            inner.extend(stmt.body)
+            inner.extend(stmt.orelse)
+            exited = _may_exit(stmt)
+        elif isinstance(stmt, ast.Try) or stmt.__class__.__name__ in ("TryStar", "Match"):
+            inner.append(stmt)
+            exited = _may_exit(stmt)
+    calls = {id(node) for node in walk(inner) if isinstance(node, ast.Call)}
+    branches: list[ast.AST] = []
+    for node in function_facts(sym.module, sym.info).body:
+        if isinstance(node, ast.IfExp):
+            branches.extend((node.body, node.orelse))
+        elif isinstance(node, ast.BoolOp):
+            branches.extend(node.values[1:])
+    calls.update(id(node) for node in walk(branches) if isinstance(node, ast.Call))
+    found = table[id(sym.node)] = frozenset(calls)
     return found
+
+
+def _may_exit(stmt: ast.stmt) -> bool:
+    """Can ``stmt`` return or raise out of the function (nested defs apart)?"""
+    return any(isinstance(node, (ast.Return, ast.Raise)) for node in own_nodes(stmt))
 
 
 def _blocking_chain(project: Project, sym: FuncSym, budget: int) -> Optional[_Chain]:

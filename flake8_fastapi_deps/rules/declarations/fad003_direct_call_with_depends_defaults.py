@@ -77,7 +77,8 @@ def _method_marker_names(data: bytes) -> Optional[frozenset[str]]:
     names: set[str] = set()
     for match in _METHOD_DEF.finditer(data):
         end = _SIGNATURE_END.search(data, match.end())
-        signature = data[match.end() : end.start() if end else len(data)]
+        stop = end.start() if end else len(data)
+        signature = data[match.end():stop]
         if b"Depends(" in signature or b"Security(" in signature:
             name = match.group(1).decode("ascii", "replace")
             if not name.startswith("__"):
