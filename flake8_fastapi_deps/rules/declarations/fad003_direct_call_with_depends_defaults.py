@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Optional
 from ...base import Finding, Rule, finding
 from ...facts.functions import may_name_plain_function
 from ...facts.receivers import is_plain_method, method_of, receivers
+from ...memo import Slot
+from ...model import lines_holding
 from ...names import dotted
 from ...project import FactKey, FuncSym, ParamDecl, Symbol, declare_text_fact
 
@@ -64,14 +66,18 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     yield from _method_calls(ctx, inside_markers)
 
 
-# An indented ``def`` (a method, or a nested function) and where its parameter list ends.
-_METHOD_DEF = re.compile(rb"^[ \t]+(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.M)
+# An indented ``def`` whose first parameter is ``self`` (a method), and where its
+# parameter list ends.
+_METHOD_DEF = re.compile(
+    rb"^[ \t]+(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\([ \t\r\n]*self\b", re.M
+)
 _SIGNATURE_END = re.compile(rb"\)[ \t]*(?:->[^:\n]*)?:")
 
 
 def _method_marker_names(data: bytes) -> Optional[frozenset[str]]:
-    """Names of the indented defs of a file with ``Depends(``/``Security(`` in their
-    parameter list (a superset of the methods with marker defaults), or None."""
+    """Names of the methods (indented defs taking ``self``) of a file with
+    ``Depends(``/``Security(`` in their parameter list (a superset of the methods
+    with marker defaults), or None."""
     if b"Depends(" not in data and b"Security(" not in data:
         return None
     names: set[str] = set()
@@ -87,6 +93,8 @@ def _method_marker_names(data: bytes) -> Optional[frozenset[str]]:
 
 
 _METHOD_MARKERS: FactKey[frozenset[str]] = declare_text_fact("fad003.methods", _method_marker_names)
+# per project: (the facts dict it was built from, the union of its names)
+_METHOD_NAMES: Slot[tuple[dict[str, frozenset[str]], frozenset[str]]] = Slot("fad003.method_names")
 
 
 def _method_calls(ctx: FileContext, inside_markers: set[int]) -> Iterator[Finding]:
@@ -95,18 +103,26 @@ def _method_calls(ctx: FileContext, inside_markers: set[int]) -> Iterator[Findin
     mod = ctx.module
     project = ctx.project
     if project.root is not None and mod.path is not None:
-        names: set[str] = set()
-        for found in project.facts(_METHOD_MARKERS).values():
-            names |= found
+        facts = project.facts(_METHOD_MARKERS)
+        kept = _METHOD_NAMES.get(project)
+        if kept is None or kept[0] is not facts:
+            union: set[str] = set()
+            for found in facts.values():
+                union |= found
+            kept = _METHOD_NAMES.put(project, (facts, frozenset(union)))
+        names = set(kept[1])
     elif ctx.text:
         names = set(_method_marker_names(ctx.text.encode("utf-8", "replace")) or ())
     else:
         return
     if ctx.text:
-        names = {name for name in names if f".{name}(" in ctx.text}
-    if not names:
-        return
-    for call, scope in mod.calls:
+        words = [f".{name}(" for name in names if f".{name}(" in ctx.text]
+        if not words:
+            return
+        calls = mod.calls_near(lines_holding(ctx.text, words))  # the name is on the call's line
+    else:
+        calls = mod.calls
+    for call, scope in calls:
         func = call.func
         if not scope or not isinstance(func, ast.Attribute) or func.attr not in names:
             continue
