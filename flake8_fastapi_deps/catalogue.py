@@ -602,3 +602,73 @@ SHARE_PER_APP = frozenset({"aiohttp.ClientSession", "aiohttp.client.ClientSessio
 # A library's module-level proxy whose ``.session`` is a sync SQLAlchemy session bound to the
 # request by middleware (fastapi-sqlalchemy's ``db``): ``db.session.query(...)`` blocks the loop.
 MODULE_SESSION_PROXIES = frozenset({"fastapi_sqlalchemy.db", "fastapi_sqlalchemy.middleware.db"})
+# ============================================================================ receivers (FAD102)
+
+# pathlib's path classes: a receiver known to be one of these reads or writes files with
+# PATH_IO_METHODS (FAD102); PurePath is left out (it cannot touch the file system).
+PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+# Bare Path methods that read or write a whole file (FAD102); exists()/stat()/mkdir() are
+# single cheap syscalls, like os.open, and are left out.
+PATH_IO_METHODS = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes"})
+# Bare Path methods and attributes that give another path (the receiver stays a Path).
+PATH_DERIVING = frozenset(
+    {"parent", "resolve", "absolute", "with_name", "with_suffix", "with_stem", "joinpath",
+     "expanduser", "home", "cwd"}
+)
+# shutil's copies and removals: whole-tree or whole-file I/O on the calling thread (FAD102).
+SHUTIL_BLOCKING = frozenset(
+    {"shutil.copyfileobj", "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree",
+     "shutil.rmtree", "shutil.move"}
+)
+# Calls that make a boto3 low-level client; every API method of one is a sync HTTP request.
+BOTO3_CLIENT = "boto3.client"
+# Calls that make a boto3 resource; its lowercase methods are actions (sync HTTP requests),
+# its capitalised ones build sub-resources lazily (no request), which are resources too.
+BOTO3_RESOURCE = "boto3.resource"
+BOTO3_SESSIONS = frozenset({"boto3.Session", "boto3.session.Session"})
+# (receiver type, bare method) -> the type of what that method returns (receivers).
+FACTORY_METHODS: dict[tuple[str, str], str] = {
+    **{(s, "client"): BOTO3_CLIENT for s in BOTO3_SESSIONS},
+    **{(s, "resource"): BOTO3_RESOURCE for s in BOTO3_SESSIONS},
+}
+# Bare methods of a boto3 client or resource that make no request (signing, paginators).
+BOTO3_LOCAL_METHODS = frozenset(
+    {"generate_presigned_url", "generate_presigned_post", "get_paginator", "get_waiter",
+     "can_paginate", "close", "get_available_subresources"}
+)
+# slack_sdk's sync Web API client: each public method is a sync HTTP request (its async
+# twin, slack_sdk.web.async_client.AsyncWebClient, is not listed).
+SLACK_WEB_CLIENTS = frozenset(
+    {"slack_sdk.WebClient", "slack_sdk.web.WebClient", "slack_sdk.web.client.WebClient"}
+)
+# Slack Bolt's sync FastAPI/Starlette adapter: its ``async def handle`` runs the sync
+# App.dispatch (middleware, authorize, listeners' ack) on the loop, so even
+# ``await handler.handle(req)`` blocks; the async one lives in ``...async_handler``.
+SLACK_BOLT_SYNC_HANDLERS = frozenset(
+    {
+        "slack_bolt.adapter.fastapi.SlackRequestHandler",
+        "slack_bolt.adapter.starlette.SlackRequestHandler",
+        "slack_bolt.adapter.starlette.handler.SlackRequestHandler",
+    }
+)
+# Library types and factories a receiver can be known as (facts/receivers.py).
+RECEIVER_TYPES = (
+    SYNC_HTTP_CLIENT_TYPES | PATH_TYPES | BOTO3_SESSIONS | SLACK_WEB_CLIENTS
+    | SLACK_BOLT_SYNC_HANDLERS | {BOTO3_CLIENT, BOTO3_RESOURCE, "httpx.AsyncClient"}
+)
+# Calls that run the coroutines passed to them on the loop (FAD102 follows those
+# coroutines); ``create_task`` on any receiver (a TaskGroup, a loop) counts too.
+COROUTINE_RUNNERS = frozenset(
+    {
+        "asyncio.gather",
+        "asyncio.create_task",
+        "asyncio.ensure_future",
+        "asyncio.wait_for",
+        "asyncio.shield",
+        "asyncio.tasks.gather",
+        "asyncio.tasks.create_task",
+        "asyncio.tasks.ensure_future",
+        "asyncio.tasks.wait_for",
+    }
+)
+TASK_METHODS = frozenset({"create_task"})

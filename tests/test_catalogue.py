@@ -85,3 +85,15 @@ def test_per_request_clients() -> None:
     # closable, yet one per application
     assert "aiohttp.ClientSession" in c.SHARE_PER_APP & c.CLOSABLE
     assert "httpx.AsyncClient" not in c.SHARE_PER_APP
+
+
+def test_receiver_subsets() -> None:
+    assert len(c.PATH_IO_METHODS) == 5 and c.PATH_TYPES <= c.RECEIVER_TYPES  # FAD102
+    assert len(c.SHUTIL_BLOCKING) == 7 and not c.SHUTIL_BLOCKING & c.BLOCKING_CALLS
+    assert c.SYNC_HTTP_CLIENT_TYPES <= c.RECEIVER_TYPES
+    assert {c.BOTO3_CLIENT, c.BOTO3_RESOURCE} <= c.RECEIVER_TYPES
+    assert set(c.FACTORY_METHODS.values()) <= c.RECEIVER_TYPES
+    assert {t for t, _ in c.FACTORY_METHODS} == c.BOTO3_SESSIONS
+    assert c.SLACK_WEB_CLIENTS | c.SLACK_BOLT_SYNC_HANDLERS <= c.RECEIVER_TYPES
+    assert not any("async" in name.lower() for name in c.SLACK_BOLT_SYNC_HANDLERS)
+    assert "asyncio.gather" in c.COROUTINE_RUNNERS and c.TASK_METHODS == {"create_task"}

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Optional
 from ...catalogue import (
     BACKGROUND_TASK_TYPES,
     BLOCKING_CALLS,
+    COROUTINE_RUNNERS,
     GET_LOOP,
     ITERATOR_TYPES,
     LOOP_RUNNERS,
@@ -20,6 +21,7 @@ from ...catalogue import (
     PARTIAL,
     RUNNING_LOOP,
     SET_LOOP,
+    SHUTIL_BLOCKING,
     SYNC_HTTP_CLIENT_TYPES,
     SYNC_SESSION_TYPES,
     UNION_TYPES,
@@ -91,7 +93,7 @@ def _known_last_parts(options: Options) -> frozenset[str]:
         names = (
             BLOCKING_CALLS | LOOP_RUNNERS | NEW_LOOP | GET_LOOP | RUNNING_LOOP | SET_LOOP
             | SYNC_HTTP_CLIENT_TYPES | SYNC_SESSION_TYPES | ITERATOR_TYPES | UNION_TYPES | OFFLOADERS
-            | BACKGROUND_TASK_TYPES | {PARTIAL}
+            | BACKGROUND_TASK_TYPES | SHUTIL_BLOCKING | COROUTINE_RUNNERS | {PARTIAL}
             | set(options.blocking_calls) | set(options.sync_session_types)
         )
         found = _LAST_PARTS[options] = frozenset(name.rsplit(".", 1)[-1] for name in names)

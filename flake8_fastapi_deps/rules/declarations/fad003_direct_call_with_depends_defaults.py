@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Optional
 
 from ...base import Finding, Rule, finding
 from ...facts.bindings import head_bound_in_scope, is_builtin_name
 from ...facts.functions import function_facts, may_name_plain_function
-from ...model import iter_params
+from ...facts.receivers import is_plain_method, method_of, receivers
+from ...memo import Slot
+from ...model import iter_params, lines_holding
 from ...names import dotted
-from ...project import FuncSym, ParamDecl, Project, Symbol
+from ...project import FactKey, FuncSym, ParamDecl, Project, Symbol, declare_text_fact
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -31,9 +34,11 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         return
     project = ctx.project
     names = _callee_names(ctx)
-    if names is not None and not names:
-        return  # no function with Depends() defaults can be reached from here
     inside_markers = {id(use.explicit) for use in ctx.module.marker_uses}
+    if names is not None and not names:
+        # no function with Depends() defaults can be reached from here
+        yield from _method_calls(ctx, inside_markers)
+        return
     # the same spelling in the same function means the same thing: resolve it once
     meanings: dict[tuple[int, str], Optional[Symbol]] = {}
     for call, scope in ctx.module.calls:
@@ -63,6 +68,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         ]
         if omitted:
             yield finding(call, RULE, callee=dotted(call.func), **_omitted_fields(omitted))
+    yield from _method_calls(ctx, inside_markers)
 
 
 def _omitted_fields(omitted: list[str]) -> dict[str, str]:
@@ -82,6 +88,90 @@ def _omitted_fields(omitted: list[str]) -> dict[str, str]:
     else:
         names = f"{', '.join(shown[:-1])} and {shown[-1]}"
     return {"param": names, "holds": "hold Depends markers", "them": "them"}
+
+
+# An indented ``def`` whose first parameter is ``self`` (a method), and where its
+# parameter list ends.
+_METHOD_DEF = re.compile(
+    rb"^[ \t]+(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\([ \t\r\n]*self\b", re.M
+)
+_SIGNATURE_END = re.compile(rb"\)[ \t]*(?:->[^:\n]*)?:")
+
+
+def _method_marker_names(data: bytes) -> Optional[frozenset[str]]:
+    """Names of the methods (indented defs taking ``self``) of a file with
+    ``Depends(``/``Security(`` in their parameter list (a superset of the methods
+    with marker defaults), or None."""
+    if b"Depends(" not in data and b"Security(" not in data:
+        return None
+    names: set[str] = set()
+    for match in _METHOD_DEF.finditer(data):
+        end = _SIGNATURE_END.search(data, match.end())
+        stop = end.start() if end else len(data)
+        signature = data[match.end():stop]
+        if b"Depends(" in signature or b"Security(" in signature:
+            name = match.group(1).decode("ascii", "replace")
+            if not name.startswith("__"):
+                names.add(name)
+    return frozenset(names) or None
+
+
+_METHOD_MARKERS: FactKey[frozenset[str]] = declare_text_fact("fad003.methods", _method_marker_names)
+# per project: (the facts dict it was built from, the union of its names)
+_METHOD_NAMES: Slot[tuple[dict[str, frozenset[str]], frozenset[str]]] = Slot("fad003.method_names")
+
+
+def _method_calls(ctx: FileContext, inside_markers: set[int]) -> Iterator[Finding]:
+    """``obj.method()`` where ``obj``'s class is known (facts.receivers) and the method
+    has ``Depends`` defaults the call omits."""
+    mod = ctx.module
+    project = ctx.project
+    if project.root is not None and mod.path is not None:
+        facts = project.facts(_METHOD_MARKERS)
+        kept = _METHOD_NAMES.get(project)
+        if kept is None or kept[0] is not facts:
+            union: set[str] = set()
+            for found in facts.values():
+                union |= found
+            kept = _METHOD_NAMES.put(project, (facts, frozenset(union)))
+        names = set(kept[1])
+    elif ctx.text:
+        names = set(_method_marker_names(ctx.text.encode("utf-8", "replace")) or ())
+    else:
+        return
+    if ctx.text:
+        words = [f".{name}(" for name in names if f".{name}(" in ctx.text]
+        if not words:
+            return
+        calls = mod.calls_near(lines_holding(ctx.text, words))  # the name is on the call's line
+    else:
+        calls = mod.calls
+    for call, scope in calls:
+        func = call.func
+        if not scope or not isinstance(func, ast.Attribute) or func.attr not in names:
+            continue
+        if id(call) in inside_markers:
+            continue
+        info = mod.function_info(scope[-1])
+        if info is None:
+            continue
+        kind = receivers(project, mod, info).of(func.value)
+        if kind is None or kind.cls is None:
+            continue
+        sym = method_of(project, kind, func.attr)
+        if sym is None or not is_plain_method(sym.info) or sym.node.decorator_list:
+            continue
+        if project.is_route(sym.module, sym.node):
+            continue
+        decls = project.signature(sym.module, sym.info)
+        omitted = [
+            name
+            for name in _omitted_marker_params(decls, sym, call, bound=1)
+            if not _replaces_marker(project, sym, name)
+        ]
+        if omitted:
+            callee = dotted(func) or f"….{func.attr}"
+            yield finding(call, RULE, callee=callee, **_omitted_fields(omitted))
 
 
 def _callee_names(ctx: FileContext) -> Optional[set[str]]:
@@ -132,13 +222,15 @@ def _callee_names(ctx: FileContext) -> Optional[set[str]]:
     return names
 
 
-def _omitted_marker_params(decls: list[ParamDecl], sym: FuncSym, call: ast.Call) -> list[str]:
+def _omitted_marker_params(
+    decls: list[ParamDecl], sym: FuncSym, call: ast.Call, bound: int = 0
+) -> list[str]:
     if any(isinstance(a, ast.Starred) for a in call.args) or any(
         kw.arg is None for kw in call.keywords
     ):
         return []  # *args / **kwargs may pass anything
     args = sym.node.args
-    positional = [*args.posonlyargs, *args.args]
+    positional = [*args.posonlyargs, *args.args][bound:]  # bound: `self` of a method call
     passed_positionally = {p.arg for p in positional[: len(call.args)]}
     passed = passed_positionally | {kw.arg for kw in call.keywords if kw.arg}
     return [decl.param.arg for decl in decls if decl.via == "default" and decl.param.arg not in passed]
