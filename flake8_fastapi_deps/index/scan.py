@@ -45,9 +45,15 @@ T = TypeVar("T")
 
 SCAN_BUDGET = 5_000
 _DEP_TEXT = re.compile(rb"\bDepends\b|\bSecurity\b")
-# a route registered by a call: ``add_api_route(``, or a decorator applied by hand
-# to a name, ``app.get("/p")(page)`` (tested after cheap substring tests)
-_REGISTERS_TEXT = re.compile(rb"\badd_api_(?:websocket_)?route\b|\)\(\s*[A-Za-z_][\w.]*\s*\)")
+# a route registered by a call: ``add_api_route(``, or (in a file that mentions
+# fastapi) a route decorator applied by hand to a name, ``app.get("/p")(page)``, on
+# one line, one level of parentheses inside (tested after cheap substring tests:
+# ``f(x)(y)`` alone is common in other code, and each file matched is parsed)
+_ADD_ROUTE_TEXT = re.compile(rb"\badd_api_(?:websocket_)?route\b")
+_APPLIED_ROUTE_TEXT = re.compile(
+    rb"\.(?:get|post|put|patch|delete|options|head|trace|api_route|websocket)"
+    rb"\((?:[^()\n]|\([^()\n]*\))*\)\(\s*[A-Za-z_][\w.]*\s*\)"
+)
 _WORD = re.compile(r"\w+")  # a whole word, as the names are
 _FEW_NAMES = 32  # up to this many gate names, a substring test per name is cheaper
 
@@ -225,8 +231,8 @@ def _file_text(
             and (b"Depends" in data or b"Security" in data)
             and _DEP_TEXT.search(data) is not None
         )
-        registers = (
-            (b"add_api_" in data or b")(" in data) and _REGISTERS_TEXT.search(data) is not None
+        registers = (b"add_api_" in data and _ADD_ROUTE_TEXT.search(data) is not None) or (
+            b")(" in data and b"fastapi" in data and _APPLIED_ROUTE_TEXT.search(data) is not None
         )
         known = known._replace(
             summarised=True,
