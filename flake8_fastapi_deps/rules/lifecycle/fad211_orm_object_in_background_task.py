@@ -80,6 +80,8 @@ _CHAIN_STEPS = frozenset(
 )
 # how deep a statement or query chain is followed
 _MAX_CHAIN = 12
+# calls that take an object out of its session (then it is no longer "of the request's session")
+_DETACH = frozenset({"expunge", "expunge_all", "make_transient", "make_transient_to_detached"})
 _REATTACH = frozenset({"merge", "add", "refresh", "get", "get_one", "add_all"})
 
 
@@ -310,11 +312,26 @@ def _returned_load(at: _At, func: FuncSym, depth: int) -> Optional[Load]:
     found = _one_load_at(at, values, depth)
     if found is None:
         return None
+    if _detaches(func):
+        return None  # expunge()/make_transient(): no longer the session's (detached all the same)
     if found.session.startswith("self."):
         return found if at.cls is not None else None
     if found.session not in at.passed or found.session in rebound(func):
         return None  # a session of its own: `with SessionLocal() as s: return s.get(...)`
     return found
+
+
+def _detaches(func: FuncSym) -> bool:
+    """Does the function take objects out of their session itself?"""
+    for node in function_facts(func.module, func.info).calls:
+        callee_func = node.func
+        name = (
+            callee_func.attr if isinstance(callee_func, ast.Attribute)
+            else callee_func.id if isinstance(callee_func, ast.Name) else None
+        )
+        if name in _DETACH:
+            return True
+    return False
 
 
 def _one_load_at(at: _At, values: list[ast.expr], depth: int) -> Optional[Load]:
