@@ -36,6 +36,9 @@ from .functions import function_facts
 
 # how many calls deep a value handed to project functions is followed
 MAX_DEPTH = 2
+# session methods that do I/O (``add`` only puts an object in the session: the flush
+# or commit that follows is what talks to the database)
+_IO_METHODS = DB_SESSION_METHODS - {"add", "add_all"}
 # decorators that make a method something other than a call (``obj.name`` is a value)
 _NOT_CALLED = frozenset({"property", "cached_property"})
 
@@ -224,7 +227,7 @@ def uses_for_io(project: Project, func: FuncSym, keys: frozenset[str], depth: in
     """Does ``func`` do I/O with what it sees as ``keys`` (``db``, ``self.db``)?
 
     I/O is a session method called on it (``db.query(...)``, ``self.db.commit()``,
-    :data:`~flake8_fastapi_deps.catalogue.DB_SESSION_METHODS`), or handing it to a
+    :data:`~flake8_fastapi_deps.catalogue.DB_SESSION_METHODS` but ``add``/``add_all``), or handing it to a
     project function or method that does (``depth`` up to :data:`MAX_DEPTH`).
     Storing, wrapping or returning it is not; a key the function awaits on
     (``await db.execute(...)``) is an async session after all, so False.
@@ -244,7 +247,7 @@ def uses_for_io(project: Project, func: FuncSym, keys: frozenset[str], depth: in
     for node in facts.calls:
         callee_func = node.func
         if isinstance(callee_func, ast.Attribute) and key_of(callee_func.value) in keys:
-            if callee_func.attr in DB_SESSION_METHODS:
+            if callee_func.attr in _IO_METHODS:
                 io = True
             continue
         if io or depth >= MAX_DEPTH:
