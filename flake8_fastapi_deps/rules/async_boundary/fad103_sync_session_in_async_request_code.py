@@ -31,6 +31,7 @@ from ...catalogue import (
     UNION_TYPES,
 )
 from ...facts.functions import function_facts
+from ...facts.handed import Passed, callee, handed_keys, stored_on_self, uses_for_io
 from ...model import FunctionInfo, FunctionNode, ModuleInfo, Scope, annotated_parts, bound_in_scope, own_nodes
 from ...names import dotted
 from ...project import ClassSym, ExternalSym, FuncSym, Project, ValueSym
@@ -79,7 +80,7 @@ def _sync_sessions(ctx: FileContext, info: FunctionInfo) -> Iterator[Finding]:
     }
     if not params:
         return
-    used = _blocking_uses(ctx, info)
+    used = _blocking_uses(ctx, info, params)
     if not any(used.get(name, False) for name in params):
         return  # no parameter is queried here: no need to know their types
     for decl in project.signature(mod, info):
@@ -169,19 +170,23 @@ def _provided_session(ctx: FileContext, dep: FuncSym) -> Optional[str]:
     return _session_type(ctx, mod, returns, scope)
 
 
-def _blocking_uses(ctx: FileContext, info: FunctionInfo) -> dict[str, bool]:
+def _blocking_uses(ctx: FileContext, info: FunctionInfo, params: set[str]) -> dict[str, bool]:
     """Name -> does this function do I/O with it on the loop?
 
     I/O is a method call on it (``db.query(...)``, ``db.commit()``) or handing
-    it to a function (``crud.list_items(db)``), which then queries.  Handing it
-    to a thread (``run_in_threadpool(f, db)``, ``add_task(f, db)``), binding it
-    (``partial``), wrapping it in an object (``Repo(db)``), returning or storing
-    it is not.  A name that is ever awaited on (``await db.execute(...)``) is
-    no sync session whatever its annotation says, so it maps to False.
+    one of ``params`` to a project function or method that queries with it
+    (``crud.list_items(db)``; :func:`~flake8_fastapi_deps.facts.handed.uses_for_io`,
+    two calls deep).  Handing it to a thread (``run_in_threadpool(f, db)``,
+    ``add_task(f, db)``), binding it (``partial``), wrapping it in an object
+    (``Repo(db)``), returning or storing it, or handing it to a function outside
+    the project (whose body is not read) is not.  A name that is ever awaited on
+    (``await db.execute(...)``) is no sync session whatever its annotation says,
+    so it maps to False.
     """
     mod = ctx.module
     project = ctx.project
     scope = body_scope(info)
+    assigned = mod.assignments.get(id(info.node), {})
     used: dict[str, bool] = {}
     awaited_on: set[str] = set()
     for node in function_facts(mod, info).body:
@@ -202,15 +207,23 @@ def _blocking_uses(ctx: FileContext, info: FunctionInfo) -> dict[str, bool]:
         if _hands_over(ctx, mod, node, scope):
             continue
         if isinstance(func, (ast.Name, ast.Attribute)):
-            callee = symbol(project, mod, func, scope)
+            callee_sym = symbol(project, mod, func, scope)
             last = func.id if isinstance(func, ast.Name) else func.attr
-            if isinstance(callee, ClassSym) or last[:1].isupper():
+            if isinstance(callee_sym, ClassSym) or last[:1].isupper():
                 continue  # Repo(db): a constructor stores it (its methods: below)
-        for arg in (*node.args, *(kw.value for kw in node.keywords)):
-            if isinstance(arg, ast.Starred):
-                arg = arg.value
-            if isinstance(arg, ast.Name):
-                used[arg.id] = True
+        handed = frozenset(
+            arg.id
+            for arg in (*node.args, *(kw.value for kw in node.keywords))
+            if isinstance(arg, ast.Name) and arg.id in params and not used.get(arg.id, False)
+        )
+        if handed:
+            # load(db): I/O only when the project function queries with it
+            found = callee(project, mod, node, scope, local_values=assigned)
+            if found is not None:
+                for name in handed:
+                    keys = handed_keys(found, frozenset({name}), mod, scope)
+                    if keys and uses_for_io(project, found.func, keys):
+                        used[name] = True
     for name in _queries_through_object(ctx, info):
         used.setdefault(name, True)
     for name in awaited_on:
@@ -246,7 +259,7 @@ def _queries_through_object(ctx: FileContext, info: FunctionInfo) -> set[str]:
         cls = symbol(project, mod, built.func, scope)
         if not isinstance(cls, ClassSym):
             continue
-        attrs = _stored_attributes(project, cls, built)
+        attrs = _stored_attributes(project, cls, built, mod, scope)
         method = project.class_method(cls, func.attr)
         if method is None:
             continue
@@ -256,33 +269,16 @@ def _queries_through_object(ctx: FileContext, info: FunctionInfo) -> set[str]:
     return found
 
 
-def _stored_attributes(project: Project, cls: ClassSym, call: ast.Call) -> dict[str, str]:
+def _stored_attributes(
+    project: Project, cls: ClassSym, call: ast.Call, mod: ModuleInfo, scope: Scope
+) -> dict[str, str]:
     """Argument name -> the ``self`` attribute ``__init__`` stores it in."""
-    init = project.class_method(cls, "__init__")
-    if init is None:
-        return {}
-    params = [a.arg for a in (*init.node.args.posonlyargs, *init.node.args.args)][1:]
-    passed: dict[str, str] = {}  # __init__ parameter -> argument name
-    for index, arg in enumerate(call.args):
-        if isinstance(arg, ast.Name) and index < len(params):
-            passed[params[index]] = arg.id
-    for kw in call.keywords:
-        if kw.arg is not None and isinstance(kw.value, ast.Name):
-            passed[kw.arg] = kw.value.id
-    stored: dict[str, str] = {}
-    for stmt in init.node.body:
-        if not (isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Name)):
-            continue
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        for target in targets:
-            if (
-                isinstance(target, ast.Attribute)
-                and isinstance(target.value, ast.Name)
-                and target.value.id == "self"
-                and stmt.value.id in passed
-            ):
-                stored[passed[stmt.value.id]] = target.attr
-    return stored
+    stored = stored_on_self(project, cls, Passed(mod, call, scope))
+    return {
+        given.expr.id: key[len("self."):]
+        for key, given in stored.items()
+        if isinstance(given.expr, ast.Name)
+    }
 
 
 def _method_queries(

@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Optional
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from ...base import Finding, Rule, finding
 from ...catalogue import (
@@ -50,11 +51,12 @@ from ...catalogue import (
     SELECT_FUNCTIONS,
 )
 from ...facts.functions import function_facts
+from ...facts.handed import MAX_DEPTH, Passed, callee, class_of, key_of, rebound
 from ...facts.sessions import SESSION
-from ...model import FunctionInfo, Scope, own_nodes, short_source
+from ...model import FunctionInfo, ModuleInfo, Scope, own_nodes, short_source
 from ...names import dotted
 from ...nodes import walk
-from ...project import ClassSym, FuncSym
+from ...project import ClassSym, FuncSym, Project
 from ..structure._common import model_kind
 from ._common import RequestResource, background_task_calls, request_resource, yielded_by
 
@@ -78,6 +80,8 @@ _CHAIN_STEPS = frozenset(
 )
 # how deep a statement or query chain is followed
 _MAX_CHAIN = 12
+# calls that take an object out of its session (then it is no longer "of the request's session")
+_DETACH = frozenset({"expunge", "expunge_all", "make_transient", "make_transient_to_detached"})
 _REATTACH = frozenset({"merge", "add", "refresh", "get", "get_one", "add_all"})
 
 
@@ -94,6 +98,7 @@ def _loaded_objects(ctx: FileContext, info: FunctionInfo, tasks: list[ast.Call])
     decls = {d.param.arg: d for d in ctx.project.signature(ctx.module, info)}
     scope = info.parents + (info.node,)
     loads: Optional[dict[str, list[ast.expr]]] = None
+    at: Optional[_At] = None
     sessions: dict[str, Optional[RequestResource]] = {}
     for call in tasks:
         values: list[tuple[ast.expr, Optional[int], Optional[str]]] = [
@@ -113,10 +118,12 @@ def _loaded_objects(ctx: FileContext, info: FunctionInfo, tasks: list[ast.Call])
                     continue
             else:
                 bound = [value]
-            found = _one_load(ctx, bound, scope)
+            if at is None:
+                at = _at(ctx, info, scope)
+            found = _one_load(at, bound)
             if found is None:
                 continue
-            session_name, how, method = found
+            session_name, how, method, many = found
             decl = decls.get(session_name)
             if decl is None:
                 continue
@@ -134,7 +141,6 @@ def _loaded_objects(ctx: FileContext, info: FunctionInfo, tasks: list[ast.Call])
                     "it is detached on FastAPI 0.106-0.117 (lazy loads raise "
                     "DetachedInstanceError), keeps the session checked out on 0.118+"
                 )
-            many = how.endswith(".all()")
             yield finding(
                 value,
                 RULE,
@@ -176,58 +182,208 @@ def _local_values(info: FunctionInfo) -> dict[str, list[ast.expr]]:
     return {name: found for name, found in values.items() if name not in other}
 
 
-def _one_load(
-    ctx: FileContext, bound: list[ast.expr], scope: Scope
-) -> Optional[tuple[str, str, str]]:
-    """(session name, how it was loaded, session method) when every value is a load
-    through the same session."""
-    found: Optional[tuple[str, str, str]] = None
+class Load(NamedTuple):
+    """ORM objects loaded through a session."""
+
+    session: str  # the session as the code that loads names it: ``db``, ``self.db``
+    label: str  # how, as the message says it
+    method: str  # the session method (``get``, ``query``, ``scalars`` ...)
+    many: bool  # a list of them (``.all()``)
+
+
+class _At(NamedTuple):
+    """Where an expression is read: the function's module and scope, and what the
+    caller passed for its parameters (``model`` -> ``User``)."""
+
+    project: Project
+    module: ModuleInfo
+    scope: Scope
+    passed: Mapping[str, Passed]
+    cls: Optional[ClassSym]  # the class of a method (for ``self.m()``)
+    locals: Mapping[str, list[ast.expr]]
+
+
+def _at(ctx: FileContext, info: FunctionInfo, scope: Scope) -> _At:
+    return _At(ctx.project, ctx.module, scope, {}, None, ctx.module.assignments.get(id(info.node), {}))
+
+
+def _one_load(at: _At, bound: list[ast.expr]) -> Optional[Load]:
+    """The load, when every value is a load through the same session."""
+    found: Optional[Load] = None
     for value in bound:
-        load = _load(ctx, value, scope)
-        if load is None or (found is not None and load[0] != found[0]):
+        load = _load(at, value, 0)
+        if load is None or (found is not None and load.session != found.session):
             return None
         found = found or load
     return found
 
 
-def _load(ctx: FileContext, expr: ast.expr, scope: Scope) -> Optional[tuple[str, str, str]]:
-    """(session name, label, session method) if ``expr`` loads ORM objects through a
-    session parameter."""
+def _load(at: _At, expr: ast.expr, depth: int) -> Optional[Load]:
+    """Does ``expr`` load ORM objects through a session, itself or through a project
+    function it calls (:data:`MAX_DEPTH` calls deep)?"""
+    found = _direct_load(at, expr)
+    if found is None and depth < MAX_DEPTH:
+        found = _helper_load(at, expr, depth + 1)
+    return found
+
+
+def _direct_load(at: _At, expr: ast.expr) -> Optional[Load]:
+    """``db.get(User, id)``, ``db.query(User)...first()`` ..."""
     expr = _unawait(expr)
     if not isinstance(expr, ast.Call) or not isinstance(expr.func, ast.Attribute):
         return None
     method = expr.func.attr
-    receiver = _unawait(expr.func.value)
+    receiver = key_of(_unawait(expr.func.value))
     if method in ORM_GET_METHODS:
-        if isinstance(receiver, ast.Name) and expr.args and _is_model(ctx, expr.args[0], scope):
-            return receiver.id, f"{receiver.id}.{method}({dotted(expr.args[0])}, ...)", method
+        if receiver is not None and expr.args and _is_model(at, expr.args[0]):
+            return Load(receiver, f"{receiver}.{method}({dotted(expr.args[0])}, ...)", method, False)
         return None
     if method in ORM_SCALAR_METHODS or method in ORM_RESULT_METHODS:
-        return _result_load(ctx, receiver, method, scope)
+        return _result_load(at, _unawait(expr.func.value), method)
     return None
 
 
-def _result_load(
-    ctx: FileContext, expr: ast.expr, last: str, scope: Scope
-) -> Optional[tuple[str, str, str]]:
+def _helper_load(at: _At, expr: ast.expr, depth: int) -> Optional[Load]:
+    """``crud.get_user(db, id)``, ``await repo.get(db, id)``, ``UserRepo(db).get(id)``:
+    a project function every ``return`` of which hands back objects it loaded
+    through the session it was passed."""
+    awaited = isinstance(expr, ast.Await)
+    call = _unawait(expr)
+    if not isinstance(call, ast.Call):
+        return None
+    found = callee(at.project, at.module, call, at.scope, at.cls, at.locals)
+    if found is None:
+        return None
+    func = found.func
+    if function_facts(func.module, func.info).is_generator:
+        return None
+    if isinstance(func.node, ast.AsyncFunctionDef) and not awaited:
+        return None  # a coroutine, not what it returns
+    # what the callee's names stand for, seen through the caller's own parameters
+    passed: dict[str, Passed] = {}
+    if found.same_self:
+        passed.update((k, v) for k, v in at.passed.items() if k.startswith("self."))
+    for name, given in found.passed.items():
+        outer = key_of(given.expr)
+        if given.module is at.module and outer is not None and outer in at.passed:
+            passed[name] = at.passed[outer]
+        else:
+            passed[name] = given
+    inner = _At(at.project, func.module, func.info.parents + (func.node,), passed, class_of(func),
+                func.module.assignments.get(id(func.node), {}))
+    load = _returned_load(inner, func, depth)
+    if load is None:
+        return None
+    # the session the callee loaded through, as the caller names it
+    session: Optional[str] = None
+    if found.same_self and load.session.startswith("self.") and load.session not in found.passed:
+        session = load.session
+    else:
+        handed = found.passed.get(load.session)
+        if handed is not None and handed.module is at.module and handed.scope == at.scope:
+            session = key_of(handed.expr)
+    if session is None:
+        return None
+    return Load(session, "from " + _call_label(call, session), load.method, load.many)
+
+
+def _returned_load(at: _At, func: FuncSym, depth: int) -> Optional[Load]:
+    """The load every non-``None`` ``return`` of ``func`` hands back, through one
+    session ``func`` was passed (a parameter not rebound, or ``self.<attr>``)."""
+    values: list[ast.expr] = []
+    local: Optional[dict[str, list[ast.expr]]] = None
+    for node in function_facts(func.module, func.info).body:
+        if not isinstance(node, ast.Return):
+            continue
+        value = node.value
+        if value is None or (isinstance(value, ast.Constant) and value.value is None):
+            continue
+        if isinstance(value, ast.Name):
+            if local is None:
+                local = _local_values(func.info)
+            bound = local.get(value.id)
+            if not bound:
+                return None  # a parameter, or a name bound by a loop or a with
+            values.extend(bound)
+        else:
+            values.append(value)
+    if not values:
+        return None
+    found = _one_load_at(at, values, depth)
+    if found is None:
+        return None
+    if _detaches(func):
+        return None  # expunge()/make_transient(): no longer the session's (detached all the same)
+    if found.session.startswith("self."):
+        return found if at.cls is not None else None
+    if found.session not in at.passed or found.session in rebound(func):
+        return None  # a session of its own: `with SessionLocal() as s: return s.get(...)`
+    return found
+
+
+def _detaches(func: FuncSym) -> bool:
+    """Does the function take objects out of their session itself?"""
+    for node in function_facts(func.module, func.info).calls:
+        callee_func = node.func
+        name = (
+            callee_func.attr if isinstance(callee_func, ast.Attribute)
+            else callee_func.id if isinstance(callee_func, ast.Name) else None
+        )
+        if name in _DETACH:
+            return True
+    return False
+
+
+def _one_load_at(at: _At, values: list[ast.expr], depth: int) -> Optional[Load]:
+    found: Optional[Load] = None
+    for value in values:
+        load = _load(at, value, depth)
+        if load is None or (found is not None and load.session != found.session):
+            return None
+        found = found or load
+    return found
+
+
+def _call_label(call: ast.Call, session: str) -> str:
+    """``crud.get_user(db, …)``, ``UserRepo(db).get(…)``: the call with only the session shown."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+        name = f"{_call_label(func.value, session)}.{func.attr}"
+    else:
+        name = dotted(func) or "…"
+    parts: list[str] = []
+    for arg in call.args:
+        parts.append(session if key_of(arg) == session else "…")
+    for kw in call.keywords:
+        parts.append(f"{kw.arg}={session}" if key_of(kw.value) == session else "…")
+    shown: list[str] = []
+    for part in parts:
+        if not (part == "…" and shown and shown[-1] == "…"):
+            shown.append(part)
+    return f"{name}({', '.join(shown)})"
+
+
+def _result_load(at: _At, expr: ast.expr, last: str) -> Optional[Load]:
     """``<session call>[.steps]`` ending in result method ``last``."""
     steps = 0
+    many = last == "all"
     while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and steps < _MAX_CHAIN:
         method = expr.func.attr
         receiver = _unawait(expr.func.value)
-        if isinstance(receiver, ast.Name):
-            label = f"{receiver.id}.{method}(...).{last}()"
+        key = key_of(receiver)
+        if key is not None:
+            label = f"{key}.{method}(...).{last}()"
             if method == "query" and last in ORM_RESULT_METHODS:
-                if len(expr.args) == 1 and _is_model(ctx, expr.args[0], scope):
-                    return receiver.id, label, method
+                if len(expr.args) == 1 and _is_model(at, expr.args[0]):
+                    return Load(key, label, method, many)
                 return None
             if method in ("scalars", "exec") and last in ORM_RESULT_METHODS:
-                if expr.args and _selects_model(ctx, expr.args[0], scope):
-                    return receiver.id, label, method
+                if expr.args and _selects_model(at, expr.args[0]):
+                    return Load(key, label, method, many)
                 return None
             if method == "execute" and last in ORM_SCALAR_METHODS:
-                if expr.args and _selects_model(ctx, expr.args[0], scope):
-                    return receiver.id, label, method
+                if expr.args and _selects_model(at, expr.args[0]):
+                    return Load(key, label, method, many)
                 return None
             return None
         if method == "scalars" and not expr.args and last in ORM_RESULT_METHODS:
@@ -238,7 +394,7 @@ def _result_load(
                 and isinstance(inner.func, ast.Attribute)
                 and inner.func.attr == "execute"
             ):
-                return _relabel(_result_load(ctx, inner, "scalar_one", scope), last)
+                return _relabel(_result_load(at, inner, "scalar_one"), last)
             return None
         if method not in _CHAIN_STEPS:
             return None
@@ -251,14 +407,13 @@ def _unawait(expr: ast.expr) -> ast.expr:
     return expr.value if isinstance(expr, ast.Await) else expr
 
 
-def _relabel(found: Optional[tuple[str, str, str]], last: str) -> Optional[tuple[str, str, str]]:
+def _relabel(found: Optional[Load], last: str) -> Optional[Load]:
     if found is None:
         return None
-    name, _, method = found
-    return name, f"{name}.{method}(...).scalars().{last}()", method
+    return found._replace(label=f"{found.session}.{found.method}(...).scalars().{last}()", many=last == "all")
 
 
-def _selects_model(ctx: FileContext, stmt: ast.expr, scope: Scope) -> bool:
+def _selects_model(at: _At, stmt: ast.expr) -> bool:
     """``select(User)[.where(...)...]``, a single ORM entity."""
     steps = 0
     while isinstance(stmt, ast.Call) and steps < _MAX_CHAIN:
@@ -269,18 +424,27 @@ def _selects_model(ctx: FileContext, stmt: ast.expr, scope: Scope) -> bool:
             continue
         if not isinstance(func, (ast.Name, ast.Attribute)):
             return False
-        if ctx.canonical(func, scope) not in SELECT_FUNCTIONS:
+        if at.project.canonical(at.module, func, at.scope) not in SELECT_FUNCTIONS:
             return False
-        return len(stmt.args) == 1 and not stmt.keywords and _is_model(ctx, stmt.args[0], scope)
+        return len(stmt.args) == 1 and not stmt.keywords and _is_model(at, stmt.args[0])
     return False
 
 
-def _is_model(ctx: FileContext, expr: ast.expr, scope: Scope) -> bool:
-    """Is ``expr`` a project class that is an ORM model?"""
+def _is_model(at: _At, expr: ast.expr) -> bool:
+    """Is ``expr`` a project class that is an ORM model (also as the argument the
+    caller passed for a parameter, ``db.get(model, id)`` or ``self.model``)?"""
     if not isinstance(expr, (ast.Name, ast.Attribute)):
         return False
-    sym = ctx.resolve(expr, scope)
-    return isinstance(sym, ClassSym) and model_kind(ctx.project, sym.module, sym.node) == "orm"
+    key = key_of(expr)
+    given = at.passed.get(key) if key is not None else None
+    if given is not None:
+        module, expr, scope = given.module, given.expr, given.scope
+        if not isinstance(expr, (ast.Name, ast.Attribute)):
+            return False
+    else:
+        module, scope = at.module, at.scope
+    sym = at.project.resolve(module, expr, scope)
+    return isinstance(sym, ClassSym) and model_kind(at.project, sym.module, sym.node) == "orm"
 
 
 def _is_orm_session(ctx: FileContext, resource: RequestResource, method: str) -> bool:
