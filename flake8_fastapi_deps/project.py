@@ -205,10 +205,12 @@ class Project:
         finally:
             graph.drop_parsed()
 
-    def facts(self, key: FactKey[T]) -> dict[str, T]:
+    def facts(self, key: FactKey[T], near: Optional[str] = None) -> dict[str, T]:
         """``{path: value}`` of a fact declared with :func:`declare_text_fact`, over
-        the project's files (read once, in the scan's pass when it covers the root)."""
-        return self._scanner.facts(key)
+        the project's files (read once, in the scan's pass when it covers the root).
+        ``near``: the file asking; a project over the scan budget then answers from
+        the files of its scan base only."""
+        return self._scanner.facts(key, near)
 
     def save(self) -> None:
         """Write what the persistent store was given since the last write (nothing

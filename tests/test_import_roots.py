@@ -1,9 +1,9 @@
-"""Absolute module lookups cost what the name needs, not one stat per import root.
+"""Absolute module lookups cost what the name needs, and answer the same whatever
+was linted before.
 
-A project of namespace packages (folders without ``__init__.py``, as in sglang)
-adds an import root per linted folder; each absolute lookup used to stat a
-candidate under every root, and every new root emptied the lookup cache, so a
-whole-tree run grew with files x folders.
+A file finds absolute imports in its own package chain's folder (for a file of
+a namespace package, as in sglang, its own folder), then under the project root
+(and ``src/``); only the roots holding the name's first part are looked at.
 """
 
 from __future__ import annotations
@@ -39,8 +39,6 @@ def test_lookups_stat_only_under_roots_holding_the_name(
 ) -> None:
     files = _namespace_project(tmp_path, 60)
     proj = project.project_for(str(files[0]), Options())
-    for path in files:
-        proj.add_import_root_for(str(path))  # what linting each file does
     asked: list[str] = []
     real_is_file = resolver_module.is_file
 
@@ -49,20 +47,36 @@ def test_lookups_stat_only_under_roots_holding_the_name(
         return real_is_file(path)
 
     monkeypatch.setattr(resolver_module, "is_file", counting)
-    assert proj.module_file(None, "numpy.linalg") is None  # no root holds "numpy"
-    assert asked == []
-    # every folder of the namespace package is a root, but only one holds "mod7"
-    found = proj.module_file(None, "mod7")
+    importer = str(files[7].resolve())
+    assert proj.module_file(importer, "numpy.linalg") is None  # no root holds "numpy"
+    assert not [p for p in asked if "numpy" in p]
+    asked.clear()
+    # the importer's own folder (a namespace package: no __init__.py) holds "mod7"
+    found = proj.module_file(importer, "mod7")
     assert found is not None and found.endswith("mod7.py")
     assert len(asked) <= 2
 
 
-def test_a_new_root_keeps_found_names_and_retries_missing_ones(tmp_path: Path) -> None:
-    files = _namespace_project(tmp_path, 3)
-    proj = project.project_for(str(files[0]), Options())
-    proj.add_import_root_for(str(files[0]))
-    assert proj.module_file(None, "mod2") is None  # its folder is no root yet
-    found = proj.module_file(None, "mod0")
-    proj.add_import_root_for(str(files[2]))
-    assert proj.module_file(None, "mod2") is not None  # asked again under the new root
-    assert proj.module_file(None, "mod0") == found
+def test_resolution_does_not_depend_on_what_was_linted_before(tmp_path: Path) -> None:
+    """Each file finds absolute imports from its own package chain's folder, then the
+    root: what other files were linted first (another -j worker's share) changes
+    nothing, so kept findings stay valid whichever worker lints a file."""
+    files = [str(f.resolve()) for f in _namespace_project(tmp_path, 3)]
+
+    def answers() -> list[object]:
+        proj = project.project_for(files[0], Options())
+        return [
+            proj.module_file(files[2], "mod2"),  # its own folder
+            proj.module_file(files[0], "mod2"),  # not on mod0's path
+            proj.module_file(files[0], "pkg.part2.mod2"),  # through the root
+        ]
+
+    first = answers()
+    assert first[0] is not None and first[0].endswith("mod2.py")
+    assert first[1] is None
+    assert first[2] == first[0]
+    project.clear_cache()
+    proj = project.project_for(files[2], Options())
+    for path in reversed(files):
+        proj.add_import_root_for(path)  # what linting each file does
+    assert answers() == first

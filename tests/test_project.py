@@ -359,3 +359,28 @@ def test_kept_file_summaries_are_not_tracked_by_the_garbage_collector(tmp_path: 
     assert not tracked, tracked
     assert not gc.is_tracked(CACHE.file_text)
     assert set(CACHE.file_local) <= {str(tmp_path / "app/main.py")}
+
+
+def test_text_facts_near_a_file_of_a_big_project_read_its_scan_base_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the scan budget, a fact asked for one file reads the files of that
+    file's scan base, not the whole monorepo (what the dependency scan reads)."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "one/a.py": "needle\n", "one/b.py": "x\n",
+            "two/c.py": "needle\n", "two/d.py": "y\n",
+        },
+    )
+    monkeypatch.setattr(scan, "SCAN_BUDGET", 2)
+    monkeypatch.setitem(scan.TEXT_FACTS, "test", lambda data: True if b"needle" in data else None)
+    reads: list[str] = []
+    real_read = files.read_source
+    monkeypatch.setattr(files, "read_source", lambda path: reads.append(path) or real_read(path))
+    proj = project_for(str(tmp_path / "one/a.py"), Options(no_cache=True))
+    assert proj.text_fact("test", str(tmp_path / "one/a.py")) == {str(tmp_path / "one/a.py"): True}
+    assert sorted(reads) == [str(tmp_path / "one/a.py"), str(tmp_path / "one/b.py")]
+    # the whole project when no file is named
+    assert set(proj.text_fact("test")) == {str(tmp_path / "one/a.py"), str(tmp_path / "two/c.py")}

@@ -139,7 +139,7 @@ class Resolver:
         self.router_classes = router_classes
         self._resolving: set[tuple[int, str]] = set()
         self._import_roots: list[str] = []
-        self._rooted_folders: set[str] = set()  # folders add_import_root_for has seen
+        self._own_roots: dict[str, Optional[str]] = {}  # folder -> own_root of its files
         self._module_files: dict[tuple[Optional[str], str], Optional[str]] = {}
         self._root_listings: dict[str, frozenset[str]] = {}  # import root -> names in it
         # first part of an absolute name -> the import roots holding it, in order
@@ -153,17 +153,26 @@ class Resolver:
     # ---------------------------------------------------------------- module files
 
     def import_roots(self) -> tuple[str, ...]:
-        """The folders absolute imports are searched in, in order (they grow as
-        files of other package chains are linted)."""
+        """The folders every absolute import is searched in, in order: the root (and
+        its ``src/``).  An importing file's own package chain comes first (see
+        :meth:`own_root`); nothing here depends on which files were linted before."""
         return tuple(self._import_roots)
 
     def add_import_root_for(self, path: str) -> None:
-        """Make the package chain holding ``path`` importable (its top's parent)."""
-        folder = os.path.dirname(path)
-        if folder in self._rooted_folders:
-            return
-        self._rooted_folders.add(folder)
-        directory = os.path.dirname(real_path(path))
+        """Kept for callers: a file's own package chain is found from the file itself
+        when it imports (:meth:`own_root`), so linting order changes nothing."""
+
+    def own_root(self, importer: Optional[str]) -> Optional[str]:
+        """The folder ``importer``'s package chain is importable from (its top's
+        parent; the file's own folder outside any package), when that is not one of
+        :meth:`import_roots`: where ``python importer.py`` or its package's entry
+        point would find absolute imports first."""
+        if importer is None or self.root is None:
+            return None
+        folder = os.path.dirname(importer)
+        if folder in self._own_roots:
+            return self._own_roots[folder]
+        directory = os.path.dirname(real_path(importer))
         inside = self._tree.inside
         top = None
         current = directory
@@ -171,28 +180,22 @@ class Resolver:
             top = current
             current = os.path.dirname(current)
         base = os.path.dirname(top) if top else directory
-        if inside(base) and base not in self._import_roots:
-            self._import_roots.append(base)
-            # A root added last is tried last: an absolute name already found stays
-            # found; only the names no root had may now resolve (relative names
-            # never use the roots).
-            misses = [
-                key for key, found in self._module_files.items()
-                if found is None and key[0] is None
-            ]
-            for key in misses:
-                del self._module_files[key]
-            self._roots_by_head.clear()
+        found = base if inside(base) and base not in self._import_roots else None
+        self._own_roots[folder] = found
+        return found
 
     def module_file(self, importer: Optional[str], dotted_name: str) -> Optional[str]:
         """The file of module ``dotted_name`` (``.x`` relative to ``importer``).
 
-        Answers are cached (each costs several stat calls); relative names per
-        importing directory, absolute ones for the project (a name no root had is
-        asked again when another import root is added).
+        Answers are cached (each costs several stat calls): relative names per
+        importing directory, absolute ones per importing package chain (its own
+        root is searched first, then :meth:`import_roots`).
         """
         relative = dotted_name.startswith(".")
-        key = (os.path.dirname(importer) if relative and importer else None, dotted_name)
+        if relative:
+            key = (os.path.dirname(importer) if importer else None, dotted_name)
+        else:
+            key = (self.own_root(importer), dotted_name)
         if key not in self._module_files:
             self._module_files[key] = self._module_file(importer, dotted_name)
         return self._module_files[key]
@@ -212,9 +215,7 @@ class Resolver:
             if not parts:
                 return None
             # only the roots holding the first part (a folder, or a module of that
-            # name): one listing per root instead of a stat per root and lookup, which
-            # grew with the number of roots (a namespace-package project adds a root
-            # per linted folder)
+            # name): one listing per root instead of a stat per root and lookup
             head = parts[0]
             holding = self._roots_by_head.get(head)
             if holding is None:
@@ -222,7 +223,11 @@ class Resolver:
                     root for root in self._import_roots
                     if not self._root_names(root).isdisjoint((head, head + ".py"))
                 ]
-            bases = holding
+            own = self.own_root(importer)
+            if own is not None and not self._root_names(own).isdisjoint((head, head + ".py")):
+                bases = [own, *holding]
+            else:
+                bases = holding
         for base in bases:
             candidate = os.path.join(base, *parts)
             for path in (candidate + ".py", os.path.join(candidate, "__init__.py")):

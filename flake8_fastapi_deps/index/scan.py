@@ -302,6 +302,8 @@ class Scanner:
         self._subtree_counts: Optional[dict[str, int]] = None
         # declared text facts: name -> {path: value} (non-None values only)
         self._facts: dict[str, dict[str, object]] = {}
+        # (name, scan base) -> the same over the files below that base (big projects)
+        self._base_facts: dict[tuple[str, str], dict[str, object]] = {}
 
     def scan_base(self, path: str) -> str:
         """The folder whose files are searched for uses of ``path``'s functions.
@@ -627,12 +629,17 @@ class Scanner:
 
     # ---------------------------------------------------------------- whole-project facts
 
-    def text_fact(self, name: str) -> dict[str, object]:
+    def text_fact(self, name: str, near: Optional[str] = None) -> dict[str, object]:
         """``{path: value}`` of the declared text fact ``name`` over the project's files.
 
         Each file is read once for all facts (in the dependency scan when it covers
         the whole root, else here); files where the fact is None are left out.
+        ``near``: a file the question is about; in a project over the scan budget
+        only the files of its scan base are read (as the dependency scan does), so
+        the answer costs what the scan costs, not what the whole monorepo does.
         """
+        if near is not None and self.root is not None and len(self._tree.files()) > SCAN_BUDGET:
+            return self._text_fact_below(name, self.scan_base(near))
         found = self._facts.get(name)
         if found is not None:
             return found
@@ -646,9 +653,32 @@ class Scanner:
         self._flush(whole=True)
         return self._facts[name]
 
-    def facts(self, key: FactKey[T]) -> dict[str, T]:
-        """``{path: value}`` of a fact declared with :func:`declare_text_fact`."""
-        return cast("dict[str, T]", self.text_fact(key.name))
+    def _text_fact_below(self, name: str, base: str) -> dict[str, object]:
+        """:meth:`text_fact` over the files below ``base`` (kept per base)."""
+        key = (name, base)
+        found = self._base_facts.get(key)
+        if found is not None:
+            return found
+        facts = {n: f for n, f in TEXT_FACTS.items() if n == name}
+        if not facts:
+            return {}
+        prefix = base.rstrip(os.sep) + os.sep
+        found = self._base_facts[key] = {}
+        for file in self._tree.files():
+            if not file.startswith(prefix):
+                continue
+            text, _ = _file_text(file, facts, summarise=False, store=self._store)
+            if text is not None:
+                value = text.fact(name)
+                if value is not None:
+                    found[file] = value
+        self._flush(whole=False)
+        return found
+
+    def facts(self, key: FactKey[T], near: Optional[str] = None) -> dict[str, T]:
+        """``{path: value}`` of a fact declared with :func:`declare_text_fact` (see
+        :meth:`text_fact` for ``near``)."""
+        return cast("dict[str, T]", self.text_fact(key.name, near))
 
     def _missing_facts(self) -> dict[str, TextFact]:
         """The declared facts not computed yet; their tables are created empty now."""

@@ -127,7 +127,7 @@ def _method_calls(ctx: FileContext, inside_markers: set[int]) -> Iterator[Findin
     mod = ctx.module
     project = ctx.project
     if project.root is not None and mod.path is not None:
-        facts = project.facts(_METHOD_MARKERS)
+        facts = project.facts(_METHOD_MARKERS, near=mod.path)
         kept = _METHOD_NAMES.get(project)
         if kept is None or kept[0] is not facts:
             union: set[str] = set()

@@ -349,7 +349,7 @@ def _delegated_names(ctx: FileContext) -> frozenset[str]:
             names = own[0]
     if mod.path is None or ctx.project.root is None:
         return names
-    facts = ctx.project.facts(_DELEGATION_FILES)
+    facts = ctx.project.facts(_DELEGATION_FILES, near=mod.path)
     if not facts:
         return names
     yield_names = ctx.project.yield_dependency_names(mod.path)
@@ -399,7 +399,8 @@ def _delegated(ctx: FileContext, sym: FuncSym) -> bool:
     if sym.module is not ctx.module:
         modules.append(sym.module)
     if project.root is not None:
-        paths = [path for path, found in project.facts(_DELEGATION_FILES).items() if name in found[0]]
+        delegations = project.facts(_DELEGATION_FILES, near=ctx.module.path)
+        paths = [path for path, found in delegations.items() if name in found[0]]
         modules.extend(
             project.module(path)
             for path in sorted(paths)[:_MAX_WRAPPER_FILES]
