@@ -241,6 +241,7 @@ class ProjectFiles:
         self.root = real_path(root) if root else None
         self._exclude = exclusion(exclude)
         self._files: Optional[tuple[str, ...]] = None
+        self._counts: dict[str, int] = {}  # folder -> listed files directly in it
         self._folders = folders
 
     def inside(self, path: str) -> bool:
@@ -258,27 +259,33 @@ class ProjectFiles:
         A tuple of strings, which the garbage collector stops tracking.
         """
         if self._files is None:
-            self._files = self._list()
+            self._files = self._list(self._counts)
         return self._files
+
+    def folder_counts(self) -> dict[str, int]:
+        """For each folder holding listed files, how many (a by-product of the
+        listing: answers questions about folder sizes without a pass over files)."""
+        self.files()
+        return self._counts
 
     def same_listing(self) -> bool:
         """Does listing the root again give the files listed before?  (False when
         they were never listed: answers may rest on the absence of a file.)"""
         if self._files is None:
             return False
-        return self._list() == self._files
+        return self._list({}) == self._files
 
-    def _list(self) -> tuple[str, ...]:
+    def _list(self, counts: dict[str, int]) -> tuple[str, ...]:
         found: list[str] = []
         if self.root is None:
             return ()
         if self._folders is None:
-            list_python_files(self.root, found, self._exclude)
+            list_python_files(self.root, found, self._exclude, counts=counts)
             return tuple(found[:MAX_PROJECT_FILES])
         get, put = self._folders
         known = get()
         seen: FolderTable = {}
-        list_python_files(self.root, found, self._exclude, known, seen)
+        list_python_files(self.root, found, self._exclude, known, seen, counts)
         if seen != known:
             put(seen)
         return tuple(found[:MAX_PROJECT_FILES])
@@ -290,6 +297,7 @@ def list_python_files(
     exclude: Optional[re.Pattern[str]] = None,
     known: Optional[FolderTable] = None,
     seen: Optional[FolderTable] = None,
+    counts: Optional[dict[str, int]] = None,
 ) -> None:
     """Append the ``.py`` files below ``root`` to ``found``, folders in sorted
     pre-order (files of a folder, then its subfolders), as ``os.walk`` would;
@@ -297,7 +305,8 @@ def list_python_files(
     as flake8 leaves them out.  ``.gitignore`` is not read.
 
     ``known``: folders listed before with the same ``exclude`` (reused while
-    their mtime holds); every folder visited is recorded in ``seen``.
+    their mtime holds); every folder visited is recorded in ``seen``, and the
+    number of files listed in it in ``counts``.
     """
     stack = [root]
     while stack and len(found) < MAX_PROJECT_FILES:
@@ -311,6 +320,8 @@ def list_python_files(
         if directory != root and nested:
             continue  # a project of its own, or a virtual environment
         found.extend(os.path.join(directory, name) for name in names)
+        if counts is not None and names:
+            counts[directory] = len(names)
         stack.extend(os.path.join(directory, name) for name in reversed(folders))
 
 

@@ -320,10 +320,7 @@ class Scanner:
             return root
         counts = self._subtree_counts
         if counts is None:
-            direct: dict[str, int] = {}
-            for name in names:
-                directory = os.path.dirname(name)
-                direct[directory] = direct.get(directory, 0) + 1
+            direct = self._tree.folder_counts()  # per folder, from the listing itself
             counts = {}
             for directory, count in direct.items():
                 while True:
