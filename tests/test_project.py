@@ -11,7 +11,7 @@ from typing import Optional
 import pytest
 
 from flake8_fastapi_deps import project
-from flake8_fastapi_deps.index import files, scan
+from flake8_fastapi_deps.index import files, filetext, scan
 from flake8_fastapi_deps.index.cache import CACHE
 from flake8_fastapi_deps.checker import check
 from flake8_fastapi_deps.options import Options
@@ -216,9 +216,9 @@ def test_file_below_two_roots_is_summarised_once_for_both_scans(
     )
     summaries: list[bytes] = []
     facts: list[bytes] = []
-    real_summary = scan.local_declarations
+    real_summary = filetext.local_declarations
     monkeypatch.setattr(
-        scan, "local_declarations", lambda data: summaries.append(data) or real_summary(data)
+        filetext, "local_declarations", lambda data: summaries.append(data) or real_summary(data)
     )
     monkeypatch.setitem(scan.TEXT_FACTS, "test", lambda data: facts.append(data))
     lint(tmp_path / "tests/test_a.py")
@@ -241,9 +241,9 @@ def test_text_facts_alone_do_not_summarise_for_the_scan(
     source = "from fastapi import Depends\ndef get_db():\n    yield 1\ndef r(db=Depends(get_db)):\n    pass\n"
     write(tmp_path, {"pyproject.toml": "", "a.py": source})
     summaries: list[bytes] = []
-    real_summary = scan.local_declarations
+    real_summary = filetext.local_declarations
     monkeypatch.setattr(
-        scan, "local_declarations", lambda data: summaries.append(data) or real_summary(data)
+        filetext, "local_declarations", lambda data: summaries.append(data) or real_summary(data)
     )
     monkeypatch.setitem(scan.TEXT_FACTS, "test", lambda data: True)
     proj = project_for(str(tmp_path / "a.py"), Options())

@@ -25,7 +25,7 @@ from typing import Optional
 from ..textscan import LocalDeclarations
 
 # What the dependency scan learnt from one file's bytes: (text facts as
-# (name, value) pairs, summarised, declares, registers); see ``scan._FileText``.
+# (name, value) pairs, summarised, declares, registers); see ``filetext._FileText``.
 FileTextRow = tuple[tuple[tuple[str, object], ...], bool, bool, bool]
 # A file's (size, mtime_ns) when it was read or stat'ed; see files.file_stamp
 Stamp = tuple[int, int]
