@@ -175,6 +175,28 @@ def test_locked_store_is_skipped(project: Path, tmp_path: Path) -> None:
         holder.close()
 
 
+def test_rows_wait_while_another_writer_holds_the_store(tmp_path: Path) -> None:
+    """A -j worker's write that finds the other worker writing keeps its rows for its
+    next write, instead of dropping them until a later run."""
+    folder = tmp_path / "cache"
+    handle = store.Store(str(folder), "part")
+    handle.put("kind", "/x/a.py", (1, 1), "first")
+    handle.flush()  # creates the store
+    holder = sqlite3.connect(folder / store.DB_NAME, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        handle.put("kind", "/x/b.py", (1, 2), "second")
+        handle.flush()  # busy: kept
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert _paths(folder) == {"/x/a.py"}
+    handle.put("kind", "/x/c.py", (1, 3), "third")
+    handle.flush()
+    handle.close()
+    assert _paths(folder) == {"/x/a.py", "/x/b.py", "/x/c.py"}
+
+
 def _paths(folder: Path) -> set[str]:
     db = sqlite3.connect(folder / store.DB_NAME)
     try:

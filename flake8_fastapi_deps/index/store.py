@@ -47,6 +47,7 @@ from . import files
 SCHEMA = 1  # bump when the tables or the meaning of a kind's values change
 MAX_ENTRIES = 200_000
 BUSY_TIMEOUT_MS = 250  # -j workers writing at once wait this long for each other
+MAX_PENDING = 20_000  # rows a process keeps queued while other writers hold the store
 _OPEN_ATTEMPTS = 5  # opening a store another worker is creating: tries, 50 ms apart and growing
 DB_NAME = "index.sqlite3"
 _FILES = (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm")
@@ -392,8 +393,12 @@ class Store:
                     self._bound = bound + len(pending)
         except sqlite3.Error as error:
             if _busy(error):
-                # another process (a -j worker) is writing: these rows are learnt
-                # again and written by a later run; not worth a word
+                # another process (a -j worker) is writing: the rows wait for this
+                # process's next write (after its next file), up to a bound; not worth
+                # a word. (Dropped, they were learnt again only by a later run: a -j2
+                # run under load lost the kept findings of many files.)
+                kept = pending + self._pending
+                self._pending = kept[-MAX_PENDING:]
                 return
             self._fail(error)
 
