@@ -17,11 +17,15 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
-from importlib.abc import Traversable
 from typing import Optional
 
 from . import __version__
 from .registry import ALL_RULES
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:  # (importlib.abc's name is deprecated from 3.12)
+    from importlib.abc import Traversable
 
 
 def rule_doc(code: str) -> str:
