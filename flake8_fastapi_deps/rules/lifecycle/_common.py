@@ -44,11 +44,13 @@ def external(
     return name if name is not None and name in names else None
 
 
-def pooled_names(ctx: FileContext) -> dict[str, str]:
+def pooled_names(ctx: FileContext, base: dict[str, str] = POOLED) -> dict[str, str]:
+    """Constructor -> what it builds: ``base`` (a catalogue table, returned itself when
+    nothing is added) and ``--fad-pooled-constructors``."""
     extra = ctx.options.pooled_constructors
     if not extra:
-        return POOLED
-    table = dict(POOLED)
+        return base
+    table = dict(base)
     for name in extra:
         table.setdefault(name, CLIENT)
     return table

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from ...base import Finding, Rule, finding
 from ...catalogue import (
     CACHING_DECORATOR_TAILS,
-    CLIENT,
     CLOSABLE,
     PER_REQUEST_POOLED,
     PER_REQUEST_POOLED_TAILS,
@@ -26,7 +25,7 @@ from ...facts.functions import function_facts
 from ...facts.raises import WITH_TYPES
 from ...model import FunctionInfo, FunctionNode, keyword, own_nodes
 from ...names import dotted
-from ._common import external
+from ._common import external, pooled_names
 
 if TYPE_CHECKING:
     from ...context import FileContext
@@ -40,7 +39,7 @@ RULE = Rule(
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    pooled = _pooled_names(ctx)
+    pooled = pooled_names(ctx, PER_REQUEST_POOLED)
     for info in ctx.request_functions():
         calls = function_facts(ctx.module, info).calls
         if calls:
@@ -78,17 +77,6 @@ def _pooled_per_request(
         if shared is not None and keyword(call, shared) is not None:
             continue  # a cheap client over a shared pool, transport or connector
         yield finding(call, RULE, ctor=dotted(call.func) or name, what=table[name])
-
-
-def _pooled_names(ctx: FileContext) -> dict[str, str]:
-    """Constructor -> what it builds: the catalogue's and ``--fad-pooled-constructors``."""
-    extra = ctx.options.pooled_constructors
-    if not extra:
-        return PER_REQUEST_POOLED
-    table = dict(PER_REQUEST_POOLED)
-    for name in extra:
-        table.setdefault(name, CLIENT)
-    return table
 
 
 def _call_uses(func: FunctionNode) -> tuple[dict[int, str], set[str]]:
