@@ -37,7 +37,6 @@ whole run every project file is read at most once per process.
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
 import re
 from collections import deque
@@ -84,8 +83,6 @@ class ImportGraph:
         self.project = project
         self._read = read
         self._summaries = summaries  # what earlier runs learnt from each file's text
-        # (import roots, digest of them and the listing) for the kept targets
-        self._context: Optional[tuple[tuple[str, ...], str]] = None
         self._executions = executions  # ... and from each cycle member's syntax tree
         self._exec: dict[str, Optional[ExecSummary]] = {}
         self._parse_source = parse
@@ -351,7 +348,7 @@ class ImportGraph:
         # Where the statements lead is a function of the file's text, the listing
         # and the import roots: kept in the store under a digest of the last two,
         # a warm run resolves no statement of an unchanged file to files again.
-        context = self._targets_context()
+        context = self.project.listing_context()
         found = kept.get_targets(path, context)
         if found is not None:
             self._text_edges[path] = found
@@ -359,17 +356,6 @@ class ImportGraph:
         result = self._summary_targets(path, self._summary(path))
         kept.put_targets(path, context, result)
         return result
-
-    def _targets_context(self) -> str:
-        """A digest of the project's listing and import roots (kept per set of roots)."""
-        roots = self.project.import_roots()
-        known = self._context
-        if known is None or known[0] != roots:
-            digest = hashlib.sha1(usedforsecurity=False)
-            for part in (*roots, "", *self.project.files()):
-                digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
-            known = self._context = (roots, digest.hexdigest())
-        return known[1]
 
     def _text_targets(self, path: str, text: str) -> tuple[str, ...]:
         """The text successors of ``path`` whose text is ``text`` (cached)."""

@@ -33,8 +33,9 @@ class ProjectIndex(Protocol):
     def count_parse(self) -> None:
         """Count one file parsed for the index (for the benchmark)."""
 
-    def import_roots(self) -> tuple[str, ...]:
-        """The folders absolute imports are searched in, in order."""
+    def listing_context(self) -> str:
+        """A digest of the project's listing and import roots (what resolving an
+        import to a file rests on besides the importing file)."""
 
 
 class ImportEdge(NamedTuple):

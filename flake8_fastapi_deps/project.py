@@ -97,7 +97,7 @@ class Project:
         )
         # a file's findings kept from an earlier run, valid while all they rest on holds
         self.results = (
-            ResultStore(self.store, self.root, tree.files, scanner.scan_base, resolver.import_roots)
+            ResultStore(self.store, self.root, tree.files, scanner.scan_base, scanner.context)
             if self.store is not None and self.root is not None
             else None
         )
@@ -111,7 +111,7 @@ class Project:
         self.count_parse = modules.count_parse
         # resolution and the class hierarchy
         self.add_import_root_for = resolver.add_import_root_for
-        self.import_roots = resolver.import_roots
+        self.listing_context = scanner.context
         self.module_file = resolver.module_file
         self.is_external_module = resolver.is_external_module
         self.import_file = resolver.import_file

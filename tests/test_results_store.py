@@ -139,7 +139,7 @@ def test_a_file_read_outside_the_scan_base_is_recorded(tmp_path: Path) -> None:
     listing = (str(inside), str(outside))
     checker.clear_cache()
     store = Store(str(tmp_path / "cache"), "part")
-    kept = results.ResultStore(store, str(root), lambda: listing, lambda _: str(base), tuple)
+    kept = results.ResultStore(store, str(root), lambda: listing, lambda _: str(base), lambda: "")
     files.read_source(str(outside))  # a rule read it
     kept.remember(str(inside), "text", "opts", [])
     store.flush()

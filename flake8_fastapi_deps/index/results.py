@@ -49,14 +49,13 @@ class ResultStore:
         root: str,
         files: Callable[[], tuple[str, ...]],
         scan_base: Callable[[str], str],
-        import_roots: Callable[[], tuple[str, ...]],
+        listing_context: Callable[[], str],
     ) -> None:
         self._store = store
         self._root = root
         self._files = files
         self._scan_base = scan_base
-        self._import_roots = import_roots
-        self._listing: Optional[str] = None  # digest of the listing (fixed for a Project)
+        self._listing_context = listing_context
         # scan base -> (generation, digest of its files' stamps, those files)
         self._bases: dict[str, tuple[int, str, frozenset[str]]] = {}
         # scan base -> (generation, stamps seen, the files read below the root but
@@ -82,12 +81,9 @@ class ResultStore:
         return digest, members
 
     def _context(self, path: str) -> tuple[str, frozenset[str]]:
-        if self._listing is None:
-            self._listing = _digest("\n".join(self._files()))
         base = self._scan_base(path)
         stamps, members = self._base(base)
-        roots = "\n".join(self._import_roots())
-        return _digest(f"{self._listing}\n{base}\n{stamps}\n{roots}"), members
+        return _digest(f"{self._listing_context()}\n{base}\n{stamps}"), members
 
     def lookup(self, path: str, text: str, options_key: str) -> Optional[list[Finding]]:
         """The findings kept for ``path`` with this text and options, if still valid."""

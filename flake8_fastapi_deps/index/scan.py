@@ -104,10 +104,21 @@ class Scanner:
         self.root = tree.root
         self._scans: dict[str, _Scan] = {}
         self._subtree_counts: Optional[dict[str, int]] = None
+        self._context: Optional[tuple[tuple[str, ...], str]] = None  # (roots, context())
         # declared text facts: name -> {path: value} (non-None values only)
         self._facts: dict[str, dict[str, object]] = {}
         # (name, scan base) -> the same over the files below that base (big projects)
         self._base_facts: dict[tuple[str, str], dict[str, object]] = {}
+
+    def context(self) -> str:
+        """The digest of the import roots and the project's listing that answers kept
+        from an earlier run rest on (scan contributions, import targets, findings);
+        computed once per set of roots (the listing is fixed for a project)."""
+        roots = self._import_roots()
+        known = self._context
+        if known is None or known[0] != roots:
+            known = self._context = (roots, filescan.context_digest(roots, self._tree.files()))
+        return known[1]
 
     def scan_base(self, path: str) -> str:
         """The folder whose files are searched for uses of ``path``'s functions.
@@ -184,7 +195,7 @@ class Scanner:
                     if not text.registers:
                         continue
                 if not context:
-                    context = filescan.context_digest(self._import_roots(), self._tree.files())
+                    context = self.context()
                 real = real_path(name)
                 found = self._stored_scan(name, context)
                 if found is None:
