@@ -9,7 +9,7 @@ import os
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Optional
+from typing import Optional, cast
 
 import pytest
 
@@ -139,7 +139,7 @@ def test_a_file_read_outside_the_scan_base_is_recorded(tmp_path: Path) -> None:
     listing = (str(inside), str(outside))
     checker.clear_cache()
     store = Store(str(tmp_path / "cache"), "part")
-    kept = results.ResultStore(store, str(root), lambda: listing, lambda _: str(base), lambda: "")
+    kept = _results(store, root, base, listing)
     files.read_source(str(outside))  # a rule read it
     kept.remember(str(inside), "text", "opts", [])
     store.flush()
@@ -150,6 +150,82 @@ def test_a_file_read_outside_the_scan_base_is_recorded(tmp_path: Path) -> None:
     CACHE.new_run()
     files.changed_files()
     assert kept.lookup(str(inside), "text", "opts") is None
+    store.close()
+    checker.clear_cache()
+
+
+def _results(
+    store: Store, root: Path, base: Path, listing: tuple[str, ...]
+) -> results.ResultStore:
+    """A ResultStore over a fixed listing, every file's scan base ``base``."""
+    inner = str(base) + os.sep
+
+    def folder_files(folder: str) -> tuple[str, ...]:
+        return tuple(os.path.basename(p) for p in listing if os.path.dirname(p) == folder)
+
+    return results.ResultStore(
+        store, str(root), lambda _: [p for p in listing if p.startswith(inner)],
+        folder_files, lambda _: str(base), lambda: "",
+    )
+
+
+def test_many_files_read_in_other_folders_are_kept_by_folder(tmp_path: Path) -> None:
+    """A check whose imports reach far beyond its scan base (FAD301's cycle search
+    in a project over the scan budget) reads more files than MAX_EXTRAS: folders
+    it read most of are recorded by one digest each, so the entry is still kept,
+    and any change in such a folder is a miss."""
+    root = tmp_path / "root"
+    base = root / "pkg"
+    base.mkdir(parents=True)
+    inside = base / "a.py"
+    inside.write_text("A = 1\n")
+    read: list[Path] = []
+    for package in range(6):
+        folder = root / f"p{package}"
+        folder.mkdir()
+        for index in range(60):
+            path = folder / f"m{index}.py"
+            path.write_text(f"M = {index}\n")
+            read.append(path)
+    unread = root / "p0" / "zz.py"  # in a folder read nearly whole, but not read itself
+    unread.write_text("Z = 1\n")
+    lone = root / "lone" / "b.py"  # the one file read from its folder: recorded alone
+    lone.parent.mkdir()
+    lone.write_text("B = 1\n")
+    (root / "lone" / "c.py").write_text("C = 1\n")
+    listing = tuple(
+        str(p) for p in (inside, *read, unread, lone, root / "lone" / "c.py")
+    )
+    assert len(read) > results.MAX_EXTRAS
+    checker.clear_cache()
+    store = Store(str(tmp_path / "cache"), "part")
+    kept = _results(store, root, base, listing)
+    for path in (*read, lone):
+        files.read_source(str(path))
+    kept.remember(str(inside), "text", "opts", [])
+    store.flush()
+    assert kept.lookup(str(inside), "text", "opts") == []
+
+    def next_run() -> Optional[list[object]]:
+        CACHE.new_run()
+        files.changed_files()
+        return cast("Optional[list[object]]", kept.lookup(str(inside), "text", "opts"))
+
+    assert next_run() == []  # nothing changed
+    _touch(root / "lone" / "c.py", "C = 2\n")  # not read, alone in its folder's record
+    assert next_run() == []
+    _touch(lone, "B = 2\n")
+    assert next_run() is None
+    kept.remember(str(inside), "text", "opts", [])
+    store.flush()
+    assert next_run() == []
+    _touch(unread, "Z = 2\n")  # unread, but its folder is recorded whole: a miss
+    assert next_run() is None
+    kept.remember(str(inside), "text", "opts", [])
+    store.flush()
+    assert next_run() == []
+    _touch(read[-1], "M = -1\n")
+    assert next_run() is None
     store.close()
     checker.clear_cache()
 

@@ -20,7 +20,7 @@ import sys
 import time
 import tokenize
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Callable, Optional
 
 from .cache import CACHE, Stamp
@@ -221,6 +221,10 @@ def excluded(path: str, pattern: Optional[re.Pattern[str]]) -> bool:
     return pattern.match(os.path.normcase(path)) is not None
 
 
+# The listing: each folder holding listed files, with their names, in listing order.
+Listed = tuple[tuple[str, tuple[str, ...]], ...]
+
+
 class ProjectFiles:
     """The files of one project root (or none, for a lone file: ``root`` None),
     less those flake8's ``exclude``/``extend-exclude`` patterns skip.
@@ -230,6 +234,11 @@ class ProjectFiles:
     patterns): a folder whose mtime is unchanged is not listed again (adding,
     removing or renaming an entry changes its folder's mtime), so listing a
     large project costs a ``stat`` per folder instead of a look at every entry.
+
+    The listing is kept per folder (:meth:`listed`); the flat tuple of paths
+    (:meth:`files`) is made only when a question needs every file, so that
+    questions about one part of a large project (:meth:`files_below`,
+    :meth:`count`, :meth:`folder_counts`) cost what that part costs.
     """
 
     def __init__(
@@ -240,8 +249,10 @@ class ProjectFiles:
     ) -> None:
         self.root = real_path(root) if root else None
         self._exclude = exclusion(exclude)
+        self._listed: Optional[Listed] = None
         self._files: Optional[tuple[str, ...]] = None
-        self._counts: dict[str, int] = {}  # folder -> listed files directly in it
+        self._names: Optional[dict[str, tuple[str, ...]]] = None  # folder -> its listed names
+        self._count = -1
         self._folders = folders
 
     def inside(self, path: str) -> bool:
@@ -250,66 +261,104 @@ class ProjectFiles:
         real = real_path(path)
         return real == self.root or real.startswith(self.root + os.sep)
 
-    def files(self) -> tuple[str, ...]:
-        """Every Python file below the root (bounded; no symlinked directories).
+    def listed(self) -> Listed:
+        """Every folder holding Python files below the root, with their names, in
+        listing order (bounded; no symlinked directories).
 
         Folders are skipped when hidden, in :data:`SKIP_DIRS`, or holding a
         root marker or ``pyvenv.cfg`` of their own (another project, a virtual
         environment).  One directory listing per folder answers all of it.
-        A tuple of strings, which the garbage collector stops tracking.
         """
+        if self._listed is None:
+            self._listed = self._list()
+        return self._listed
+
+    def files(self) -> tuple[str, ...]:
+        """Every Python file below the root, in listing order (see :meth:`listed`).
+        A tuple of strings, which the garbage collector stops tracking."""
         if self._files is None:
-            self._files = self._list(self._counts)
+            self._files = tuple(
+                prefix + name
+                for folder, names in self.listed()
+                for prefix in (_slash(folder),)
+                for name in names
+            )
         return self._files
 
+    def count(self) -> int:
+        """How many files :meth:`files` holds (without making it)."""
+        if self._count < 0:
+            self._count = sum(len(names) for _, names in self.listed())
+        return self._count
+
     def folder_counts(self) -> dict[str, int]:
-        """For each folder holding listed files, how many (a by-product of the
-        listing: answers questions about folder sizes without a pass over files)."""
-        self.files()
-        return self._counts
+        """For each folder holding listed files, how many (directly in it)."""
+        return {folder: len(names) for folder, names in self.listed()}
+
+    def folder_files(self, folder: str) -> tuple[str, ...]:
+        """The names of the files listed directly in ``folder`` (empty: none)."""
+        if self._names is None:
+            self._names = dict(self.listed())
+        return self._names.get(folder, ())
+
+    def files_below(self, base: str) -> Sequence[str]:
+        """The listed files below folder ``base``, in listing order."""
+        if base == self.root:
+            return self.files()
+        inner = _slash(base)
+        return [
+            prefix + name
+            for folder, names in self.listed()
+            if folder == base or folder.startswith(inner)
+            for prefix in (_slash(folder),)
+            for name in names
+        ]
 
     def same_listing(self) -> bool:
         """Does listing the root again give the files listed before?  (False when
         they were never listed: answers may rest on the absence of a file.)"""
-        if self._files is None:
+        if self._listed is None:
             return False
-        return self._list({}) == self._files
+        return self._list() == self._listed
 
-    def _list(self, counts: dict[str, int]) -> tuple[str, ...]:
-        found: list[str] = []
+    def _list(self) -> Listed:
         if self.root is None:
             return ()
         if self._folders is None:
-            list_python_files(self.root, found, self._exclude, counts=counts)
-            return tuple(found[:MAX_PROJECT_FILES])
+            return list_folders(self.root, self._exclude)
         get, put = self._folders
         known = get()
         seen: FolderTable = {}
-        list_python_files(self.root, found, self._exclude, known, seen, counts)
+        listed = list_folders(self.root, self._exclude, known, seen)
         if seen != known:
             put(seen)
-        return tuple(found[:MAX_PROJECT_FILES])
+        return listed
 
 
-def list_python_files(
+def _slash(folder: str) -> str:
+    """``folder`` with one trailing separator (``os.path.join(folder, name)`` is this + name)."""
+    return folder if folder.endswith(os.sep) else folder + os.sep
+
+
+def list_folders(
     root: str,
-    found: list[str],
     exclude: Optional[re.Pattern[str]] = None,
     known: Optional[FolderTable] = None,
     seen: Optional[FolderTable] = None,
-    counts: Optional[dict[str, int]] = None,
-) -> None:
-    """Append the ``.py`` files below ``root`` to ``found``, folders in sorted
-    pre-order (files of a folder, then its subfolders), as ``os.walk`` would;
-    files and folders matching ``exclude`` (see :func:`exclusion`) are left out,
-    as flake8 leaves them out.  ``.gitignore`` is not read.
+) -> Listed:
+    """The folders below ``root`` holding ``.py`` files, with those files' names,
+    in sorted pre-order (files of a folder, then its subfolders), as ``os.walk``
+    would; files and folders matching ``exclude`` (see :func:`exclusion`) are
+    left out, as flake8 leaves them out.  ``.gitignore`` is not read.  At most
+    :data:`MAX_PROJECT_FILES` names in all.
 
     ``known``: folders listed before with the same ``exclude`` (reused while
-    their mtime holds); every folder visited is recorded in ``seen``, and the
-    number of files listed in it in ``counts``.
+    their mtime holds); every folder visited is recorded in ``seen``.
     """
+    listed: list[tuple[str, tuple[str, ...]]] = []
+    total = 0
     stack = [root]
-    while stack and len(found) < MAX_PROJECT_FILES:
+    while stack and total < MAX_PROJECT_FILES:
         directory = stack.pop()
         folder = _folder(directory, exclude, known)
         if folder is None:
@@ -319,10 +368,22 @@ def list_python_files(
         _, names, folders, nested = folder
         if directory != root and nested:
             continue  # a project of its own, or a virtual environment
-        found.extend(os.path.join(directory, name) for name in names)
-        if counts is not None and names:
-            counts[directory] = len(names)
+        if names:
+            names = names[: MAX_PROJECT_FILES - total]
+            listed.append((directory, names))
+            total += len(names)
         stack.extend(os.path.join(directory, name) for name in reversed(folders))
+    return tuple(listed)
+
+
+def list_python_files(
+    root: str,
+    found: list[str],
+    exclude: Optional[re.Pattern[str]] = None,
+) -> None:
+    """Append the ``.py`` files below ``root`` to ``found`` (see :func:`list_folders`)."""
+    for folder, names in list_folders(root, exclude):
+        found.extend(os.path.join(folder, name) for name in names)
 
 
 def _folder(
@@ -469,6 +530,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_PROJECT_FILES",
     "MISSING",
+    "Listed",
     "ROOT_MARKERS",
     "SKIP_DIRS",
     "ProjectFiles",
@@ -482,6 +544,7 @@ __all__ = [
     "find_root",
     "is_file",
     "is_test_path",
+    "list_folders",
     "list_python_files",
     "parse_source",
     "project_root",

@@ -31,8 +31,11 @@ parsed again only when a rule asks for the declarations naming one function
 from __future__ import annotations
 
 import hashlib
+import marshal
 from collections.abc import Iterable
 from typing import NamedTuple, Optional
+
+from .files import Listed
 
 KIND = "file scan"  # the store's kind for FileScan rows
 
@@ -56,14 +59,14 @@ class FileScan(NamedTuple):
     routes: tuple[RouteTarget, ...] = ()
 
 
-def context_digest(import_roots: Iterable[str], listing: Iterable[str]) -> str:
-    """A digest of the import roots and the project's file listing (in order)."""
+def context_digest(import_roots: Iterable[str], listing: Listed) -> str:
+    """A digest of the import roots and the project's file listing (in order; one
+    serialisation of the per-folder listing, not a pass over every path)."""
     digest = hashlib.sha1(usedforsecurity=False)
     for root in import_roots:
         digest.update(root.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(b"\1")
-    for path in listing:
-        digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(marshal.dumps(listing))
     return digest.hexdigest()
 
 

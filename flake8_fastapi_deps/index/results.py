@@ -11,9 +11,17 @@ reach the file's scan base... conservatively, *any* change below the scan base
 (a file's size or ``mtime_ns``), in the listing or in a file read is a miss,
 and the file is analysed as usual.
 
-What a hit costs: a stat of each file of the scan base (taken once per run and
-shared by every file of that base) and one lookup.  Entries are pruned with
-the file, and count towards the store's size bound like any other.
+Files read outside the scan base are recorded one by one, or, where a check
+read many files of one folder (a module whose imports reach a thousand modules
+of a dozen packages, as FAD301's cycle search does), as one digest of the
+stamps of every file listed in that folder: an entry stays small, and valid
+while those folders hold.
+
+What a hit costs: one lookup, a stat of each file of the scan base and of the
+folders recorded (taken once per run and shared by every file that needs
+them), and the per-folder listing (no pass over every file of the project).
+Entries are pruned with the file, and count towards the store's size bound
+like any other.
 """
 
 from __future__ import annotations
@@ -30,10 +38,18 @@ from .files import MISSING, run_stamp
 from .store import Store
 
 KIND = "findings"
-MAX_EXTRAS = 256  # files read outside the scan base recorded with an entry; beyond: not kept
+# What an entry may record of the files read outside its scan base (beyond: not kept).
+# A folder of the listing where the check read at least GROUP_MIN files, and at
+# least a quarter of its files, is recorded as one digest of all its files' stamps
+# (so a module whose imports reach a thousand files of a dozen packages records
+# a dozen rows); other files one by one.
+MAX_EXTRAS = 256  # files recorded one by one
+MAX_FOLDERS = 256  # folders recorded by digest
+MAX_OUTSIDE = 4_096  # files read outside the scan base in all
+GROUP_MIN = 8
 
-# (text digest, options digest, context digest, extras, findings)
-_Extras = tuple[tuple[str, int, int], ...]
+_Extras = tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns)
+_FolderExtras = tuple[tuple[str, str], ...]  # (folder, digest of its files' stamps)
 
 
 def _digest(text: str) -> str:
@@ -47,38 +63,54 @@ class ResultStore:
         self,
         store: Store,
         root: str,
-        files: Callable[[], tuple[str, ...]],
+        files_below: Callable[[str], Sequence[str]],
+        folder_files: Callable[[str], tuple[str, ...]],
         scan_base: Callable[[str], str],
         listing_context: Callable[[], str],
     ) -> None:
         self._store = store
         self._root = root
-        self._files = files
+        self._files_below = files_below
+        self._folder_files = folder_files
         self._scan_base = scan_base
         self._listing_context = listing_context
         # scan base -> (generation, digest of its files' stamps, those files)
         self._bases: dict[str, tuple[int, str, frozenset[str]]] = {}
+        # folder -> (generation, digest of the stamps of the files listed in it)
+        self._folders: dict[str, tuple[int, str]] = {}
         # scan base -> (generation, stamps seen, the files read below the root but
         # outside the base): CACHE.stamps only grows within a run, so each
         # check looks only at the stamps taken since the last one
         self._outside: dict[str, tuple[int, int, list[str]]] = {}
+
+    def _stamps_digest(self, paths: Sequence[str]) -> str:
+        canonical = self._store.canonical
+        parts = []
+        for path in paths:
+            size, mtime = canonical(path, run_stamp(path))
+            parts.append(f"{path}\0{size}\0{mtime}")
+        return _digest("\n".join(parts))
 
     def _base(self, base: str) -> tuple[str, frozenset[str]]:
         """Digest of the stamps of the listed files below ``base`` (once per run)."""
         known = self._bases.get(base)
         if known is not None and known[0] == CACHE.generation:
             return known[1], known[2]
-        prefix = base.rstrip(os.sep) + os.sep
-        inside = [path for path in self._files() if path.startswith(prefix)]
-        parts = []
-        canonical = self._store.canonical
-        for path in inside:
-            size, mtime = canonical(path, run_stamp(path))
-            parts.append(f"{path}\0{size}\0{mtime}")
-        digest = _digest("\n".join(parts))
+        inside = self._files_below(base)
+        digest = self._stamps_digest(inside)
         members = frozenset(inside)
         self._bases[base] = (CACHE.generation, digest, members)
         return digest, members
+
+    def _folder(self, folder: str) -> str:
+        """Digest of the stamps of the files listed directly in ``folder`` (once per run)."""
+        known = self._folders.get(folder)
+        if known is not None and known[0] == CACHE.generation:
+            return known[1]
+        prefix = folder.rstrip(os.sep) + os.sep
+        digest = self._stamps_digest([prefix + name for name in self._folder_files(folder)])
+        self._folders[folder] = (CACHE.generation, digest)
+        return digest
 
     def _context(self, path: str) -> tuple[str, frozenset[str]]:
         base = self._scan_base(path)
@@ -91,19 +123,25 @@ class ResultStore:
         if stamp == MISSING:
             return None
         hit, value = self._store.get(KIND, path, stamp)
-        if not hit or not isinstance(value, tuple) or len(value) != 5:
+        if not hit or not isinstance(value, tuple) or len(value) != 6:
             return None
-        text_digest, options_digest, context, extras, found = value
+        text_digest, options_digest, context, extras, folders, found = value
         if text_digest != _digest(text) or options_digest != options_key:
             return None
         if context != self._context(path)[0]:
             return None
-        if not isinstance(extras, tuple) or not isinstance(found, tuple):
+        if not (isinstance(extras, tuple) and isinstance(folders, tuple)
+                and isinstance(found, tuple)):
             return None
         for item in extras:
             if not (isinstance(item, tuple) and len(item) == 3 and isinstance(item[0], str)):
                 return None
             if self._store.canonical(item[0], run_stamp(item[0])) != (item[1], item[2]):
+                return None
+        for item in folders:
+            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+                return None
+            if self._folder(item[0]) != item[1]:
                 return None
         result = []
         for item in found:
@@ -133,15 +171,18 @@ class ResultStore:
             _digest(text),
             options_key,
             context,
-            tuple(extras),
+            extras[0],
+            extras[1],
             tuple((f.line, f.col, f.message) for f in findings),
         )
         self._store.put(KIND, path, stamp, value)
 
-    def _extras(self, path: str, members: frozenset[str]) -> Optional[_Extras]:
-        """The files read so far in this run below the root but outside ``path``'s
-        scan base, with their stamps; None when there are too many, or one changed
-        while read."""
+    def _extras(
+        self, path: str, members: frozenset[str]
+    ) -> Optional[tuple[_Extras, _FolderExtras]]:
+        """What stands for the files read so far in this run below the root but
+        outside ``path``'s scan base: their stamps one by one, and folders of them
+        by digest; None when there are too many, or one changed while read."""
         base = self._scan_base(path)
         stamps = CACHE.stamps
         generation, seen, outside = self._outside.get(base, (-1, 0, []))
@@ -154,16 +195,31 @@ class ResultStore:
                     outside.append(other)
             seen = len(stamps)
         self._outside[base] = (CACHE.generation, seen, outside)
-        if len(outside) > MAX_EXTRAS:
+        if len(outside) > MAX_OUTSIDE:
             return None
-        extras = []
+        by_folder: dict[str, list[str]] = {}
         for other in outside:
             stamp = stamps.get(other, MISSING)
             if stamp[0] == -2 or stamp[1] == -2:
                 return None  # changing while read: look again next run
-            size, mtime = self._store.canonical(other, stamp)
+            by_folder.setdefault(os.path.dirname(other), []).append(other)
+        single: list[str] = []
+        folders = []
+        for folder, read in by_folder.items():
+            listed = frozenset(self._folder_files(folder))
+            grouped = [p for p in read if os.path.basename(p) in listed]
+            if len(grouped) >= GROUP_MIN and 4 * len(grouped) >= len(listed):
+                folders.append((folder, self._folder(folder)))
+                single.extend(p for p in read if os.path.basename(p) not in listed)
+            else:
+                single.extend(read)
+        if len(single) > MAX_EXTRAS or len(folders) > MAX_FOLDERS:
+            return None
+        extras = []
+        for other in single:
+            size, mtime = self._store.canonical(other, stamps.get(other, MISSING))
             extras.append((other, size, mtime))
-        return tuple(extras)
+        return tuple(extras), tuple(folders)
 
 
 def options_key(options: object) -> str:
@@ -171,4 +227,4 @@ def options_key(options: object) -> str:
     return _digest(repr(options))
 
 
-__all__ = ["KIND", "MAX_EXTRAS", "ResultStore", "options_key"]
+__all__ = ["KIND", "MAX_EXTRAS", "MAX_FOLDERS", "MAX_OUTSIDE", "ResultStore", "options_key"]

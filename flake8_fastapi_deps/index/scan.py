@@ -117,7 +117,7 @@ class Scanner:
         roots = self._import_roots()
         known = self._context
         if known is None or known[0] != roots:
-            known = self._context = (roots, filescan.context_digest(roots, self._tree.files()))
+            known = self._context = (roots, filescan.context_digest(roots, self._tree.listed()))
         return known[1]
 
     def scan_base(self, path: str) -> str:
@@ -130,8 +130,7 @@ class Scanner:
         """
         root = self.root
         assert root is not None
-        names = self._tree.files()
-        if len(names) <= SCAN_BUDGET:
+        if self._tree.count() <= SCAN_BUDGET:
             return root
         counts = self._subtree_counts
         if counts is None:
@@ -163,7 +162,6 @@ class Scanner:
         if scan is not None:
             return scan
         scan = self._scans[base] = _Scan()
-        prefix = base.rstrip(os.sep) + os.sep
         yield_names: set[str] = set()
         gate_names: set[str] = set()
         modules = self._modules
@@ -175,9 +173,7 @@ class Scanner:
         pending: list[tuple[str, FileScan]] = []
         modules.begin_scan()
         try:
-            for name in self._tree.files():
-                if not name.startswith(prefix):
-                    continue
+            for name in self._tree.files_below(base):
                 text, data = _file_text(name, facts, store=self._store)
                 if name == current and data is not None:
                     self._current_on_disk(data)  # (spares reading it again to compare)
@@ -450,7 +446,7 @@ class Scanner:
         only the files of its scan base are read (as the dependency scan does), so
         the answer costs what the scan costs, not what the whole monorepo does.
         """
-        if near is not None and self.root is not None and len(self._tree.files()) > SCAN_BUDGET:
+        if near is not None and self.root is not None and self._tree.count() > SCAN_BUDGET:
             return self._text_fact_below(name, self.scan_base(near))
         found = self._facts.get(name)
         if found is not None:
@@ -474,11 +470,8 @@ class Scanner:
         facts = {n: f for n, f in TEXT_FACTS.items() if n == name}
         if not facts:
             return {}
-        prefix = base.rstrip(os.sep) + os.sep
         found = self._base_facts[key] = {}
-        for file in self._tree.files():
-            if not file.startswith(prefix):
-                continue
+        for file in self._tree.files_below(base):
             text, _ = _file_text(file, facts, summarise=False, store=self._store)
             if text is not None:
                 value = text.fact(name)
