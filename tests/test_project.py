@@ -31,9 +31,9 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-def lint(path: Path) -> list[str]:
+def lint(path: Path, options: Optional[Options] = None) -> list[str]:
     source = path.read_text()
-    found = check(ast.parse(source), str(path), source.splitlines(True), Options())
+    found = check(ast.parse(source), str(path), source.splitlines(True), options or Options())
     return [f"{f.line}:{f.message.split()[0]}" for f in found if ALL_RULES[f.message[:6]].default_on]
 
 
@@ -384,3 +384,57 @@ def test_text_facts_near_a_file_of_a_big_project_read_its_scan_base_only(
     assert sorted(reads) == [str(tmp_path / "one/a.py"), str(tmp_path / "one/b.py")]
     # the whole project when no file is named
     assert set(proj.text_fact("test")) == {str(tmp_path / "one/a.py"), str(tmp_path / "two/c.py")}
+
+
+def test_large_modules_kept_between_files_are_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large modules other files' resolution parsed are kept between linted files up
+    to a bound of source bytes (least recently used go first); small ones are all
+    kept; a module dropped is parsed again when asked, with the same findings."""
+    from flake8_fastapi_deps.index import modules
+
+    filler = "".join(f"def helper_{i}():\n    return {i}\n" for i in range(700))
+    sources = {"pyproject.toml": "", "app/__init__.py": ""}
+    for i in range(4):
+        sources[f"app/big{i}.py"] = (
+            "def get_db():\n    return object()\n\n\n" + filler  # not a generator: FAD001 stays quiet
+        )
+        sources[f"app/r{i}.py"] = (
+            "from fastapi import APIRouter, Depends\n"
+            f"from app.big{i} import get_db\n"
+            "router = APIRouter()\n\n\n"
+            "@router.get('/')\n"
+            "def read(db=Depends(get_db())):\n"
+            "    return db\n"
+        )
+    sources["app/small.py"] = "def get_user():\n    yield 1\n"
+    sources["app/user.py"] = (
+        "from fastapi import APIRouter, Depends\n"
+        "from app.small import get_user\n"
+        "router = APIRouter()\n\n\n"
+        "@router.get('/u')\n"
+        "def read(user=Depends(get_user())):\n"
+        "    return user\n"
+    )
+    write(tmp_path, sources)
+    size = len(sources["app/big0.py"])
+    assert size >= modules.LARGE_MODULE
+
+    uncached = Options(no_cache=True)  # (kept findings would spare the parses)
+
+    def run(bound: int) -> tuple[list[list[str]], int, int]:
+        project.clear_cache()
+        monkeypatch.setattr(modules, "MAX_KEPT_BYTES", bound)
+        order = ["r0", "r1", "r2", "r3", "user", "r0"]
+        found = [lint(tmp_path / f"app/{name}.py", uncached) for name in order]
+        store = project_for(str(tmp_path / "app/r0.py"), uncached)._modules
+        kept_small = store.has(str((tmp_path / "app/small.py").resolve()))
+        return found, store._kept_bytes, int(kept_small)
+
+    unbounded, kept_all, _ = run(10**9)
+    bounded, kept, small = run(2 * size)
+    assert bounded == unbounded
+    assert unbounded[-1] == unbounded[0] and any("FAD001" in f for f in unbounded[-2])
+    assert kept_all == 4 * size  # every large module still held without a bound
+    assert kept <= 2 * size and small == 1

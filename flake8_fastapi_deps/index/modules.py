@@ -17,6 +17,15 @@ from .files import ProjectFiles, real_path
 
 T = TypeVar("T")
 
+# Source bytes of the large modules (LARGE_MODULE bytes and more) kept between
+# two linted files, least recently used going first.  A tree costs ~30 times its
+# source: sglang's large modules (92 kept, 3.6 MB) held ~100 MiB in each -j worker,
+# and were seldom asked for again.  Small modules are kept: a generated project's
+# core modules are asked for by every file, and dropping them costs parses and
+# fragments memory for little.
+MAX_KEPT_BYTES = 1_000_000
+LARGE_MODULE = 16_000
+
 
 class ModuleStore:
     """Real path -> parsed module (None when unusable) for one project."""
@@ -24,6 +33,9 @@ class ModuleStore:
     def __init__(self, tree: ProjectFiles) -> None:
         self._tree = tree
         self._modules: dict[str, Optional[ModuleInfo]] = {}
+        # real path -> source bytes of a large kept module, in order of last use
+        self._sizes: dict[str, int] = {}
+        self._kept_bytes = 0
         self.current: Optional[ModuleInfo] = None  # the module being linted (see adopt)
         self.current_text = ""  # its source text, as flake8 gave it ("" if not given)
         self._parse_count = 0
@@ -56,8 +68,12 @@ class ModuleStore:
         asked = self._asked
         if asked is not None:
             asked.add(real)
-        if real in self._modules:
-            return self._modules[real]
+        modules = self._modules
+        if real in modules:
+            sizes = self._sizes
+            if real in sizes:
+                sizes[real] = sizes.pop(real)  # the most recently used large module now
+            return modules[real]
         current = self.current
         if current is not None and current.path == real:
             # not stored: a linted module is never kept (see adopt); once it is
@@ -77,6 +93,9 @@ class ModuleStore:
                     mod.source_hash = hash(data)
                 except RecursionError:
                     mod = None
+            if mod is not None and data is not None and len(data) >= LARGE_MODULE:
+                self._sizes[real] = len(data)
+                self._kept_bytes += len(data)
         self._modules[real] = mod
         return mod
 
@@ -146,6 +165,7 @@ class ModuleStore:
         """Drop the module kept for the real path ``real`` (not the linted one), and
         break the cycles its caches make so that it dies at once."""
         mod = self._modules.pop(real)
+        self._kept_bytes -= self._sizes.pop(real, 0)
         if mod is not None:
             mod.cache.clear()
 
@@ -156,8 +176,7 @@ class ModuleStore:
             return
         real = real_path(path)
         if self._modules.get(real) is mod:
-            del self._modules[real]
-            mod.cache.clear()
+            self.drop(real)
 
     def ask(
         self,
@@ -189,6 +208,10 @@ class ModuleStore:
             self.current_text = ""
         if mod.path is None or self._modules.get(mod.path) is not mod:
             mod.cache.clear()
+        # between two files: the least recently used modules beyond the bound go
+        # (parsed again if a later file needs them)
+        while self._kept_bytes > MAX_KEPT_BYTES and len(self._sizes) > 1:
+            self.drop(next(iter(self._sizes)))
 
 
 __all__ = ["ModuleStore"]
