@@ -386,6 +386,41 @@ def test_text_facts_near_a_file_of_a_big_project_read_its_scan_base_only(
     assert set(proj.text_fact("test")) == {str(tmp_path / "one/a.py"), str(tmp_path / "two/c.py")}
 
 
+def test_a_file_topping_a_tree_over_the_budget_scans_its_own_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``app/main.py`` of a monorepo: no folder above it stays within the scan
+    budget, and its own folder's tree does not either. Its scan base is its folder,
+    and the scan reads the files directly in it, not the whole tree below (it read
+    all 10,106 files of a generated project: 14 s and 532 MiB for one file)."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "", "app/main.py": "from fastapi import Depends\n",
+            "app/one/a.py": "from fastapi import Depends\n",
+            "app/one/b.py": "from fastapi import Depends\n",
+            "app/two/c.py": "from fastapi import Depends\n",
+        },
+    )
+    monkeypatch.setattr(scan, "SCAN_BUDGET", 2)
+    main = str((tmp_path / "app/main.py").resolve())
+    proj = project_for(main, Options(no_cache=True))
+    base = proj.scan_base(main)
+    assert base == os.path.dirname(main)
+    assert sorted(proj._scanner.base_files(base)) == sorted(
+        [main, str((tmp_path / "app/__init__.py").resolve())]
+    )
+    one = str((tmp_path / "app/one/a.py").resolve())
+    assert proj.scan_base(one) == os.path.dirname(one)
+    assert len(proj._scanner.base_files(os.path.dirname(one))) == 2  # within the budget: all below
+    reads: list[str] = []
+    real_read = files.read_source
+    monkeypatch.setattr(files, "read_source", lambda path: reads.append(path) or real_read(path))
+    lint(tmp_path / "app/main.py", Options(no_cache=True))
+    assert not any("/one/" in path or "/two/" in path for path in reads)
+
+
 def test_large_modules_kept_between_files_are_bounded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -63,14 +63,14 @@ class ResultStore:
         self,
         store: Store,
         root: str,
-        files_below: Callable[[str], Sequence[str]],
+        base_files: Callable[[str], Sequence[str]],
         folder_files: Callable[[str], tuple[str, ...]],
         scan_base: Callable[[str], str],
         listing_context: Callable[[], str],
     ) -> None:
         self._store = store
         self._root = root
-        self._files_below = files_below
+        self._base_files = base_files
         self._folder_files = folder_files
         self._scan_base = scan_base
         self._listing_context = listing_context
@@ -96,7 +96,7 @@ class ResultStore:
         known = self._bases.get(base)
         if known is not None and known[0] == CACHE.generation:
             return known[1], known[2]
-        inside = self._files_below(base)
+        inside = self._base_files(base)
         digest = self._stamps_digest(inside)
         members = frozenset(inside)
         self._bases[base] = (CACHE.generation, digest, members)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Callable, Optional, TypeVar, cast
 
@@ -126,23 +126,14 @@ class Scanner:
         The project root, unless it holds more than :data:`SCAN_BUDGET` files
         (a monorepo, or a root found far above the code, such as a git checkout
         holding Python installations): then the highest folder above ``path``
-        that stays within the budget.
+        that stays within the budget, else ``path``'s own folder (see
+        :meth:`base_files`).
         """
         root = self.root
         assert root is not None
         if self._tree.count() <= SCAN_BUDGET:
             return root
-        counts = self._subtree_counts
-        if counts is None:
-            direct = self._tree.folder_counts()  # per folder, from the listing itself
-            counts = {}
-            for directory, count in direct.items():
-                while True:
-                    counts[directory] = counts.get(directory, 0) + count
-                    if len(directory) <= len(root):
-                        break
-                    directory = os.path.dirname(directory)
-            self._subtree_counts = counts
+        counts = self._counts()
         best = current = os.path.dirname(path)
         while current.startswith(root) and counts.get(current, 0) <= SCAN_BUDGET:
             best = current
@@ -150,6 +141,33 @@ class Scanner:
                 break
             current = os.path.dirname(current)
         return best
+
+    def base_files(self, base: str) -> Sequence[str]:
+        """The files of scan base ``base``: every listed file below it, unless that is
+        over the budget (the file's own folder tops a large tree, as a monorepo's
+        ``app/__init__.py`` or ``main.py`` does): then the files directly in it."""
+        if base == self.root and self._tree.count() <= SCAN_BUDGET:
+            return self._tree.files()
+        if self._counts().get(base, 0) <= SCAN_BUDGET:
+            return self._tree.files_below(base)
+        prefix = base if base.endswith(os.sep) else base + os.sep
+        return [prefix + name for name in self._tree.folder_files(base)]
+
+    def _counts(self) -> dict[str, int]:
+        """Listed files below each folder (its subtree), from the per-folder listing."""
+        counts = self._subtree_counts
+        if counts is None:
+            root = self.root
+            assert root is not None
+            counts = {}
+            for directory, count in self._tree.folder_counts().items():
+                while True:
+                    counts[directory] = counts.get(directory, 0) + count
+                    if len(directory) <= len(root):
+                        break
+                    directory = os.path.dirname(directory)
+            self._subtree_counts = counts
+        return counts
 
     def scan(self, path: str) -> _Scan:
         """Uses of dependencies in the files around ``path``; built once per folder.
@@ -173,7 +191,7 @@ class Scanner:
         pending: list[tuple[str, FileScan]] = []
         modules.begin_scan()
         try:
-            for name in self._tree.files_below(base):
+            for name in self.base_files(base):
                 text, data = _file_text(name, facts, store=self._store)
                 if name == current and data is not None:
                     self._current_on_disk(data)  # (spares reading it again to compare)
@@ -471,7 +489,7 @@ class Scanner:
         if not facts:
             return {}
         found = self._base_facts[key] = {}
-        for file in self._tree.files_below(base):
+        for file in self.base_files(base):
             text, _ = _file_text(file, facts, summarise=False, store=self._store)
             if text is not None:
                 value = text.fact(name)
