@@ -139,6 +139,7 @@ class Project:
         self.signature = semantics.signature
         # the scan and the whole-project facts
         self.scan_base = scanner.scan_base
+        self.in_scan = scanner.in_scan
         self.mentions_project_names = scanner.mentions_project_names
         self.gate_names = scanner.gate_names
         self.yield_dependency_names = scanner.yield_dependency_names

@@ -414,11 +414,40 @@ def test_a_file_topping_a_tree_over_the_budget_scans_its_own_folder(
     one = str((tmp_path / "app/one/a.py").resolve())
     assert proj.scan_base(one) == os.path.dirname(one)
     assert len(proj._scanner.base_files(os.path.dirname(one))) == 2  # within the budget: all below
+    init = str((tmp_path / "app/__init__.py").resolve())
+    assert proj.in_scan(main, init) and not proj.in_scan(main, one)  # what FAD003 asks
+    assert proj.in_scan(one, str((tmp_path / "app/one/b.py").resolve()))
     reads: list[str] = []
     real_read = files.read_source
     monkeypatch.setattr(files, "read_source", lambda path: reads.append(path) or real_read(path))
     lint(tmp_path / "app/main.py", Options(no_cache=True))
     assert not any("/one/" in path or "/two/" in path for path in reads)
+
+
+def test_a_root_file_of_a_project_over_the_budget_leaves_whole_project_facts_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file directly in the root of a project over the budget: its scan reads the
+    root's own files only, and must not record them as the whole project's facts."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "manage.py": "from fastapi import Depends\nneedle\n",
+            "one/a.py": "needle\n", "one/b.py": "x\n", "two/c.py": "needle\n",
+        },
+    )
+    monkeypatch.setattr(scan, "SCAN_BUDGET", 2)
+    monkeypatch.setitem(scan.TEXT_FACTS, "test", lambda data: True if b"needle" in data else None)
+    options = Options(no_cache=True)
+    manage = str((tmp_path / "manage.py").resolve())
+    proj = project_for(manage, options)
+    assert proj.scan_base(manage) == proj.root
+    assert list(proj._scanner.base_files(proj.root)) == [manage]
+    lint(tmp_path / "manage.py", options)
+    assert set(proj.text_fact("test")) == {
+        manage, str((tmp_path / "one/a.py").resolve()), str((tmp_path / "two/c.py").resolve())
+    }
 
 
 def test_large_modules_kept_between_files_are_bounded(

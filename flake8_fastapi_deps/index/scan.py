@@ -153,6 +153,15 @@ class Scanner:
         prefix = base if base.endswith(os.sep) else base + os.sep
         return [prefix + name for name in self._tree.folder_files(base)]
 
+    def in_scan(self, path: str, other: str) -> bool:
+        """Is ``other`` among the files the scan around ``path`` reads (see :meth:`base_files`)?"""
+        base = self.scan_base(path)
+        if not other.startswith(base if base.endswith(os.sep) else base + os.sep):
+            return False
+        if base == self.root and self._tree.count() <= SCAN_BUDGET:
+            return True
+        return self._counts().get(base, 0) <= SCAN_BUDGET or os.path.dirname(other) == base
+
     def _counts(self) -> dict[str, int]:
         """Listed files below each folder (its subtree), from the per-folder listing."""
         counts = self._subtree_counts
@@ -185,7 +194,9 @@ class Scanner:
         modules = self._modules
         context = ""  # the digest the stored file summaries must match (filescan)
         # the whole project is read here: answer every text fact in the same read
-        facts = self._missing_facts() if base == self.root else {}
+        # (not when the root is a base over the budget: then only its own files are)
+        whole = base == self.root and self._tree.count() <= SCAN_BUDGET
+        facts = self._missing_facts() if whole else {}
         current = modules.current.path if modules.current is not None else None
         # summaries resting on the linted module's text: stored only if it is the disk's
         pending: list[tuple[str, FileScan]] = []
@@ -230,7 +241,7 @@ class Scanner:
                 self._put(name, found)
         scan.yield_names = frozenset(yield_names)
         scan.gate_names = frozenset(gate_names) | scan.yield_names
-        self._flush(whole=base == self.root)
+        self._flush(whole=whole)
         return scan
 
     def _scan_file(

@@ -197,7 +197,6 @@ def _callee_names(ctx: FileContext) -> Optional[set[str]]:
     if project.root is None or mod.path is None:
         return names  # a lone file: calls resolve to its own functions only
     published = project.gate_names(mod.path)
-    base = project.scan_base(mod.path).rstrip(os.sep) + os.sep
     for stmt, _ in mod.top_imports:
         if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
             if stmt.level or not project.is_external_module(mod, stmt.module or ""):
@@ -206,7 +205,7 @@ def _callee_names(ctx: FileContext) -> Optional[set[str]]:
         if project.is_external_module(mod, qualified):
             continue
         target = project.import_file(mod, qualified)
-        if target is not None and not target.startswith(base):
+        if target is not None and not project.in_scan(mod.path, target):
             # Outside the folder the scan covered (a project over its budget):
             # nothing is published about it, so keep the name, or give up on
             # filtering when a whole module is imported.
