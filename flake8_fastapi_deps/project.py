@@ -98,7 +98,7 @@ class Project:
         # a file's findings kept from an earlier run, valid while all they rest on holds
         self.results = (
             ResultStore(
-                self.store, self.root, scanner.base_files, tree.folder_files, scanner.scan_base,
+                self.store, self.root, scanner.base_files, tree.files_in, scanner.scan_base,
                 scanner.context,
             )
             if self.store is not None and self.root is not None

@@ -14,7 +14,7 @@ from flake8_fastapi_deps.index.files import (
     FolderTable,
     ProjectFiles,
     decode_source,
-    list_python_files,
+    list_folders,
     parse_source,
 )
 from flake8_fastapi_deps.options import Options
@@ -103,9 +103,8 @@ def test_listing_kept_across_runs_sees_added_removed_and_nested(tmp_path: Path) 
         return ProjectFiles(str(root), (), table).files()
 
     def plain() -> tuple[str, ...]:
-        found: list[str] = []
-        list_python_files(str(root.resolve()), found)
-        return tuple(found)
+        listed = list_folders(str(root.resolve()))
+        return tuple(os.path.join(folder, name) for folder, names in listed for name in names)
 
     assert listing() == plain() and len(plain()) == 4
     # a kept folder is reused: prove it by a stale entry in the table

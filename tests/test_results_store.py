@@ -160,12 +160,12 @@ def _results(
     """A ResultStore over a fixed listing, every file's scan base ``base``."""
     inner = str(base) + os.sep
 
-    def folder_files(folder: str) -> tuple[str, ...]:
-        return tuple(os.path.basename(p) for p in listing if os.path.dirname(p) == folder)
+    def files_in(folder: str) -> tuple[str, ...]:
+        return tuple(p for p in listing if os.path.dirname(p) == folder)
 
     return results.ResultStore(
         store, str(root), lambda _: [p for p in listing if p.startswith(inner)],
-        folder_files, lambda _: str(base), lambda: "",
+        files_in, lambda _: str(base), lambda: "",
     )
 
 

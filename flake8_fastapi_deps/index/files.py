@@ -252,6 +252,7 @@ class ProjectFiles:
         self._listed: Optional[Listed] = None
         self._files: Optional[tuple[str, ...]] = None
         self._names: Optional[dict[str, tuple[str, ...]]] = None  # folder -> its listed names
+        self._paths: dict[str, tuple[str, ...]] = {}  # folder -> its listed files (asked for)
         self._count = -1
         self._folders = folders
 
@@ -295,11 +296,15 @@ class ProjectFiles:
         """For each folder holding listed files, how many (directly in it)."""
         return {folder: len(names) for folder, names in self.listed()}
 
-    def folder_files(self, folder: str) -> tuple[str, ...]:
-        """The names of the files listed directly in ``folder`` (empty: none)."""
-        if self._names is None:
-            self._names = dict(self.listed())
-        return self._names.get(folder, ())
+    def files_in(self, folder: str) -> tuple[str, ...]:
+        """The files listed directly in ``folder`` (empty: none), in listing order."""
+        paths = self._paths.get(folder)
+        if paths is None:
+            if self._names is None:
+                self._names = dict(self.listed())
+            prefix = _slash(folder)
+            paths = self._paths[folder] = tuple(prefix + name for name in self._names.get(folder, ()))
+        return paths
 
     def files_below(self, base: str) -> Sequence[str]:
         """The listed files below folder ``base``, in listing order."""
@@ -374,16 +379,6 @@ def list_folders(
             total += len(names)
         stack.extend(os.path.join(directory, name) for name in reversed(folders))
     return tuple(listed)
-
-
-def list_python_files(
-    root: str,
-    found: list[str],
-    exclude: Optional[re.Pattern[str]] = None,
-) -> None:
-    """Append the ``.py`` files below ``root`` to ``found`` (see :func:`list_folders`)."""
-    for folder, names in list_folders(root, exclude):
-        found.extend(os.path.join(folder, name) for name in names)
 
 
 def _folder(
@@ -545,7 +540,6 @@ __all__ = [
     "is_file",
     "is_test_path",
     "list_folders",
-    "list_python_files",
     "parse_source",
     "project_root",
     "read_source",

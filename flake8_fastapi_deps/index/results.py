@@ -64,14 +64,14 @@ class ResultStore:
         store: Store,
         root: str,
         base_files: Callable[[str], Sequence[str]],
-        folder_files: Callable[[str], tuple[str, ...]],
+        files_in: Callable[[str], tuple[str, ...]],
         scan_base: Callable[[str], str],
         listing_context: Callable[[], str],
     ) -> None:
         self._store = store
         self._root = root
         self._base_files = base_files
-        self._folder_files = folder_files
+        self._files_in = files_in
         self._scan_base = scan_base
         self._listing_context = listing_context
         # scan base -> (generation, digest of its files' stamps, those files)
@@ -107,8 +107,7 @@ class ResultStore:
         known = self._folders.get(folder)
         if known is not None and known[0] == CACHE.generation:
             return known[1]
-        prefix = folder.rstrip(os.sep) + os.sep
-        digest = self._stamps_digest([prefix + name for name in self._folder_files(folder)])
+        digest = self._stamps_digest(self._files_in(folder))
         self._folders[folder] = (CACHE.generation, digest)
         return digest
 
@@ -206,11 +205,11 @@ class ResultStore:
         single: list[str] = []
         folders = []
         for folder, read in by_folder.items():
-            listed = frozenset(self._folder_files(folder))
-            grouped = [p for p in read if os.path.basename(p) in listed]
+            listed = frozenset(self._files_in(folder))
+            grouped = [p for p in read if p in listed]
             if len(grouped) >= GROUP_MIN and 4 * len(grouped) >= len(listed):
                 folders.append((folder, self._folder(folder)))
-                single.extend(p for p in read if os.path.basename(p) not in listed)
+                single.extend(p for p in read if p not in listed)
             else:
                 single.extend(read)
         if len(single) > MAX_EXTRAS or len(folders) > MAX_FOLDERS:

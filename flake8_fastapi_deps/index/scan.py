@@ -146,21 +146,19 @@ class Scanner:
         """The files of scan base ``base``: every listed file below it, unless that is
         over the budget (the file's own folder tops a large tree, as a monorepo's
         ``app/__init__.py`` or ``main.py`` does): then the files directly in it."""
-        if base == self.root and self._tree.count() <= SCAN_BUDGET:
-            return self._tree.files()
-        if self._counts().get(base, 0) <= SCAN_BUDGET:
-            return self._tree.files_below(base)
-        prefix = base if base.endswith(os.sep) else base + os.sep
-        return [prefix + name for name in self._tree.folder_files(base)]
+        return self._tree.files_below(base) if self._whole(base) else self._tree.files_in(base)
 
     def in_scan(self, path: str, other: str) -> bool:
         """Is ``other`` among the files the scan around ``path`` reads (see :meth:`base_files`)?"""
         base = self.scan_base(path)
         if not other.startswith(base if base.endswith(os.sep) else base + os.sep):
             return False
-        if base == self.root and self._tree.count() <= SCAN_BUDGET:
-            return True
-        return self._counts().get(base, 0) <= SCAN_BUDGET or os.path.dirname(other) == base
+        return self._whole(base) or os.path.dirname(other) == base
+
+    def _whole(self, base: str) -> bool:
+        """Does scan base ``base`` cover every listed file below it (its tree is within
+        the budget), rather than only the files directly in it?"""
+        return self._tree.count() <= SCAN_BUDGET or self._counts().get(base, 0) <= SCAN_BUDGET
 
     def _counts(self) -> dict[str, int]:
         """Listed files below each folder (its subtree), from the per-folder listing."""
@@ -195,7 +193,7 @@ class Scanner:
         context = ""  # the digest the stored file summaries must match (filescan)
         # the whole project is read here: answer every text fact in the same read
         # (not when the root is a base over the budget: then only its own files are)
-        whole = base == self.root and self._tree.count() <= SCAN_BUDGET
+        whole = base == self.root and self._whole(base)
         facts = self._missing_facts() if whole else {}
         current = modules.current.path if modules.current is not None else None
         # summaries resting on the linted module's text: stored only if it is the disk's
